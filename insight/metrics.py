@@ -1,0 +1,491 @@
+"""Perception metrics — NPS, CSAT, CES and sentiment shares — each with n and a CI.
+
+Units
+-----
+* NPS: points on -100..100 (% promoters − % detractors).  Shares (``promoters``,
+  ``passives``, ``detractors``) are fractions in [0, 1].
+* CSAT: ``value`` is the **mean** answer on the survey's own scale (1..5 by
+  default); ``top2_share`` is the fraction answering in the top two boxes
+  (4–5 on a 1–5 scale) with a Wilson CI.
+* CES: ``value`` is the mean effort on 1..scale (lower is less effort);
+  ``low_effort_share`` is the fraction in the bottom two boxes (1–2).
+* Sentiment shares: fractions in [0, 1]; the positive-to-negative ratio is a
+  plain ratio (e.g. 40% / 15% = 2.67).
+
+NaN answers are ignored; an answer outside the scale raises ``ValueError``.
+Confidence intervals are two-sided 95% unless ``alpha`` says otherwise.
+
+NPS variance: promoters and detractors come from one multinomial sample, so
+Var(NPS/100) = (p_p + p_d − (p_p − p_d)²) / n; the CI is the Wald interval
+clipped to [-100, 100] (degenerate when every answer is in one class).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+from insight import stats as st
+from insight.stats import ALPHA, Comparison
+
+__all__ = ["NPSResult", "CSATResult", "CESResult", "nps", "csat", "ces", "by", "compare",
+           "sentiment_shares", "period_labels", "SCALES"]
+
+#: valid answer ranges per metric (low, high)
+SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 5)}
+
+DATE_COLUMNS = ("submitted_at", "created_at", "opened_at", "order_date", "return_date")
+
+
+# ---------------------------------------------------------------- results
+
+@dataclass(frozen=True)
+class NPSResult:
+    """NPS in points (-100..100) with a 95% CI; shares are fractions."""
+    value: float
+    ci_low: float
+    ci_high: float
+    n: int
+    promoters: float
+    passives: float
+    detractors: float
+    se: float
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class CSATResult:
+    """CSAT: ``value`` = mean answer (t CI); ``top2_share`` = fraction in the top two boxes
+    (Wilson CI)."""
+    value: float
+    ci_low: float
+    ci_high: float
+    n: int
+    top2_share: float
+    top2_ci_low: float
+    top2_ci_high: float
+    scale: int = 5
+
+    @property
+    def mean(self) -> float:
+        return self.value
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class CESResult:
+    """CES: ``value`` = mean effort (lower is better, t CI); ``low_effort_share`` = fraction
+    answering 1 or 2 (Wilson CI)."""
+    value: float
+    ci_low: float
+    ci_high: float
+    n: int
+    low_effort_share: float
+    low_effort_ci_low: float
+    low_effort_ci_high: float
+    scale: int = 5
+
+    @property
+    def mean(self) -> float:
+        return self.value
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+# ---------------------------------------------------------------- validation
+
+def _scores(scores, lo: float, hi: float, name: str) -> np.ndarray:
+    """Non-NaN answers as float64; raise on anything outside [lo, hi] or non-numeric."""
+    s = pd.Series(scores)
+    if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+        num = pd.to_numeric(s, errors="coerce")
+        bad = num.isna() & s.notna()
+        if bad.any():
+            raise ValueError(f"{name}: non-numeric answers, e.g. {s[bad].iloc[0]!r}")
+        s = num
+    x = np.asarray(s, dtype="float64")
+    x = x[~np.isnan(x)]
+    out = (x < lo) | (x > hi)
+    if out.any():
+        raise ValueError(f"{name}: {int(out.sum())} answer(s) outside {lo:g}..{hi:g}, "
+                         f"e.g. {x[out][0]:g}")
+    return x
+
+
+def _clip(e: st.Estimate, lo: float, hi: float) -> st.Estimate:
+    """A mean's t CI cannot leave the answer scale: clip it (small n)."""
+    return st.Estimate(e.value, float(np.clip(e.ci_low, lo, hi)), float(np.clip(e.ci_high, lo, hi)),
+                       e.n, e.method)
+
+
+def _top2_threshold(scale: int) -> float:
+    return scale - 1
+
+
+def _check_scale(scale: int, allowed=(5, 7, 10)) -> int:
+    if scale not in allowed:
+        raise ValueError(f"scale must be one of {allowed}, got {scale!r}")
+    return int(scale)
+
+
+# ---------------------------------------------------------------- metrics
+
+def _nps_from_counts(k_p, k_d, n, alpha=ALPHA):
+    """Vectorized NPS (points), CI and SE from promoter/detractor counts."""
+    k_p = np.asarray(k_p, dtype="float64")
+    k_d = np.asarray(k_d, dtype="float64")
+    n = np.asarray(n, dtype="float64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pp, pd_ = k_p / n, k_d / n
+        val = pp - pd_
+        var = (pp + pd_ - val ** 2) / n
+        se = np.sqrt(np.maximum(var, 0.0))
+    z = st._z(alpha)
+    lo = np.clip(val - z * se, -1, 1)
+    hi = np.clip(val + z * se, -1, 1)
+    return 100 * val, 100 * lo, 100 * hi, 100 * se, pp, pd_
+
+
+def nps(scores, alpha: float = ALPHA) -> NPSResult:
+    """Net Promoter Score of 0–10 answers: % promoters (9–10) − % detractors (0–6).
+
+    >>> nps([10, 9, 8, 7, 6, 0, 10]).value   # 3 promoters, 2 detractors, n 7
+    14.285714285714285
+    """
+    x = _scores(scores, 0, 10, "nps")
+    n = x.size
+    k_p, k_d = int((x >= 9).sum()), int((x <= 6).sum())
+    val, lo, hi, se, pp, pdt = (float(v) for v in _nps_from_counts(k_p, k_d, n, alpha))
+    pas = (n - k_p - k_d) / n if n else float("nan")
+    return NPSResult(val, lo, hi, n, pp, pas, pdt, se)
+
+
+def csat(scores, scale: int = 5, alpha: float = ALPHA) -> CSATResult:
+    """CSAT of 1..scale answers: mean (t CI) and top-two-box share (Wilson CI)."""
+    scale = _check_scale(scale)
+    x = _scores(scores, 1, scale, "csat")
+    m = _clip(st.mean_ci(x, alpha), 1, scale)
+    k = int((x >= _top2_threshold(scale)).sum())
+    share = st.proportion(k, x.size, alpha)
+    return CSATResult(m.value, m.ci_low, m.ci_high, m.n, share.value, share.ci_low,
+                      share.ci_high, scale)
+
+
+def ces(scores, scale: int = 5, alpha: float = ALPHA) -> CESResult:
+    """Customer Effort Score of 1..scale answers (lower = less effort): mean with a t CI
+    and the share answering 1–2 (Wilson CI)."""
+    scale = _check_scale(scale, (5, 7))
+    x = _scores(scores, 1, scale, "ces")
+    m = _clip(st.mean_ci(x, alpha), 1, scale)
+    share = st.proportion(int((x <= 2).sum()), x.size, alpha)
+    return CESResult(m.value, m.ci_low, m.ci_high, m.n, share.value, share.ci_low,
+                     share.ci_high, scale)
+
+
+# ---------------------------------------------------------------- periods
+
+def _jalali_ymd(dates: pd.Series) -> pd.DataFrame:
+    """Jalali year/month/day of each date (converted once per distinct day)."""
+    import jdatetime
+
+    day = pd.to_datetime(dates).dt.normalize()
+    uniq = pd.DatetimeIndex(day.dropna().unique())
+    jd = [jdatetime.date.fromgregorian(date=d.date()) for d in uniq]  # per distinct day
+    conv = np.array([(j.year, j.month, j.day) for j in jd], dtype="int64").reshape(-1, 3)
+    table = pd.DataFrame(conv, index=uniq, columns=["year", "month", "day"])
+    return table.reindex(day.to_numpy()).set_axis(dates.index)
+
+
+def _jalali_to_gregorian(y, m, d) -> pd.DatetimeIndex:
+    import jdatetime
+
+    keys = pd.DataFrame({"y": y, "m": m, "d": d}).astype("int64")
+    uniq = keys.drop_duplicates()
+    g = [pd.Timestamp(jdatetime.date(*t).togregorian()) for t in uniq.itertuples(index=False)]
+    lut = uniq.assign(g=g)
+    return pd.DatetimeIndex(keys.merge(lut, on=["y", "m", "d"], how="left")["g"])
+
+
+def period_labels(dates, period: str = "month", calendar: str = "jalali") -> pd.DataFrame:
+    """Period label and start (Gregorian Timestamp) of each date.
+
+    Labels: Jalali month ``1403-01``, quarter ``1403-Q1`` (Q1 = Farvardin–Khordad),
+    week ``1403-01-04`` (the Saturday that starts the Jalali week); Gregorian month
+    ``2024-03``, quarter ``2024-Q1``, week ``2024-03-04`` (the Monday).
+    Returns a frame with ``period`` (str) and ``period_start`` indexed like ``dates``.
+    """
+    if period not in ("month", "week", "quarter"):
+        raise ValueError(f"period must be 'month', 'week' or 'quarter', got {period!r}")
+    if calendar not in ("jalali", "gregorian"):
+        raise ValueError(f"calendar must be 'jalali' or 'gregorian', got {calendar!r}")
+    d = pd.Series(pd.to_datetime(dates)).dt.normalize()
+    if calendar == "gregorian":
+        if period == "week":
+            start = d - pd.to_timedelta(d.dt.dayofweek, unit="D")
+            label = start.dt.strftime("%Y-%m-%d")
+        elif period == "month":
+            start = d.dt.to_period("M").dt.start_time
+            label = start.dt.strftime("%Y-%m")
+        else:
+            start = d.dt.to_period("Q").dt.start_time
+            label = d.dt.year.astype("Int64").astype(str) + "-Q" + d.dt.quarter.astype("Int64").astype(str)
+        label = label.where(d.notna())
+        return pd.DataFrame({"period": label.astype("str"), "period_start": start}, index=d.index)
+    ok = d.notna()
+    out = pd.DataFrame({"period": pd.Series(np.nan, index=d.index, dtype="str"),
+                        "period_start": pd.Series(pd.NaT, index=d.index, dtype="datetime64[ns]")})
+    if not ok.any():
+        return out
+    dd = d[ok]
+    if period == "week":
+        # Jalali weeks start on Saturday (dayofweek 5)
+        start = dd - pd.to_timedelta((dd.dt.dayofweek - 5) % 7, unit="D")
+        j = _jalali_ymd(start)
+        label = (j["year"].astype(str) + "-" + j["month"].map("{:02d}".format) + "-"
+                 + j["day"].map("{:02d}".format))
+    else:
+        j = _jalali_ymd(dd)
+        if period == "month":
+            start = dd - pd.to_timedelta(j["day"] - 1, unit="D")
+            label = j["year"].astype(str) + "-" + j["month"].map("{:02d}".format)
+        else:
+            q = (j["month"] - 1) // 3 + 1
+            start = pd.Series(_jalali_to_gregorian(j["year"], (q - 1) * 3 + 1, 1), index=dd.index)
+            label = j["year"].astype(str) + "-Q" + q.astype(str)
+    out.loc[ok, "period"] = label.astype("str")
+    out.loc[ok, "period_start"] = start.astype("datetime64[ns]")
+    return out
+
+
+def _labels(dates, period, calendar) -> pd.DataFrame:
+    """Prefer the shared ``insight.dates.jalali_period`` for Jalali labels when present."""
+    out = period_labels(dates, period, calendar)
+    if calendar == "jalali":
+        try:
+            from insight.dates import jalali_period
+        except ImportError:
+            return out
+        try:
+            lab = pd.Series(jalali_period(pd.Series(pd.to_datetime(dates)), period),
+                            index=out.index)
+            out["period"] = lab.astype("str")
+        except Exception:  # an unexpected signature: keep our own labels
+            pass
+    return out
+
+
+# ---------------------------------------------------------------- grouped
+
+def _default_date(df: pd.DataFrame) -> str | None:
+    return next((c for c in DATE_COLUMNS if c in df.columns), None)
+
+
+def by(df: pd.DataFrame, metric: str = "nps", *, date: str | None = None,
+       period: str | None = "month", calendar: str = "jalali", by=None,
+       column: str | None = None, scale: int | None = None, alpha: float = ALPHA) -> pd.DataFrame:
+    """One row per period (and group) with ``value, ci_low, ci_high, n``.
+
+    ``metric``: ``"nps"`` (points), ``"csat"`` (mean), ``"top2"`` (CSAT top-two share,
+    fraction), ``"ces"`` (mean effort).  ``column`` defaults to the metric's canonical
+    column (``nps``, ``csat``, ``csat`` for top2, ``ces``).  ``date`` defaults to the
+    first of submitted_at / created_at / opened_at / order_date present; ``period=None``
+    groups by ``by`` only.  Rows with a missing answer or group key are left out.
+    Extra columns: NPS ``promoters, detractors`` (fractions); CSAT ``top2_share``.
+    """
+    metric = metric.lower()
+    if metric not in ("nps", "csat", "top2", "ces"):
+        raise ValueError(f"metric must be nps, csat, top2 or ces, got {metric!r}")
+    column = column or {"top2": "csat"}.get(metric, metric)
+    if column not in df.columns:
+        raise KeyError(f"column {column!r} not in frame (columns: {list(df.columns)})")
+    groups = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    missing = [g for g in groups if g not in df.columns]
+    if missing:
+        raise KeyError(f"group column(s) {missing} not in frame")
+    lo_hi = {"nps": (0, 10), "ces": (1, scale or 5)}.get(metric, (1, scale or 5))
+    _scores(df[column], *lo_hi, column)  # raises on non-numeric or out-of-range answers
+    vals = pd.to_numeric(df[column], errors="coerce").astype("float64")
+
+    work = pd.DataFrame({"_v": vals}, index=df.index)
+    keys: list[str] = []
+    if period is not None:
+        date = date or _default_date(df)
+        if date is None or date not in df.columns:
+            raise KeyError(f"no date column for period grouping (give date=; looked for {DATE_COLUMNS})")
+        lab = _labels(df[date], period, calendar)
+        work["period"] = lab["period"]
+        work["period_start"] = lab["period_start"]
+        keys += ["period", "period_start"]
+    for g in groups:
+        work[g] = df[g]
+    keys += groups
+    work = work[work["_v"].notna()]
+    if keys:
+        work = work.dropna(subset=keys)
+
+    if metric == "nps":
+        work["_p"] = (work["_v"] >= 9).astype("float64")
+        work["_d"] = (work["_v"] <= 6).astype("float64")
+        agg = (work.groupby(keys, sort=True, observed=True)[["_p", "_d", "_v"]]
+               .agg(k_p=("_p", "sum"), k_d=("_d", "sum"), n=("_v", "size")) if keys else
+               pd.DataFrame({"k_p": [work["_p"].sum()], "k_d": [work["_d"].sum()], "n": [len(work)]}))
+        val, lo, hi, _, pp, pdt = _nps_from_counts(agg["k_p"], agg["k_d"], agg["n"], alpha)
+        res = pd.DataFrame({"value": val, "ci_low": lo, "ci_high": hi, "n": agg["n"].astype("int64"),
+                            "promoters": pp, "detractors": pdt}, index=agg.index)
+    elif metric == "top2":
+        thr = _top2_threshold(scale or 5)
+        work["_t"] = (work["_v"] >= thr).astype("float64")
+        agg = (work.groupby(keys, sort=True, observed=True)["_t"].agg(k="sum", n="size") if keys
+               else pd.DataFrame({"k": [work["_t"].sum()], "n": [len(work)]}))
+        lo, hi = st.wilson_ci(agg["k"], agg["n"], alpha)
+        res = pd.DataFrame({"value": agg["k"] / agg["n"], "ci_low": lo, "ci_high": hi,
+                            "n": agg["n"].astype("int64")}, index=agg.index)
+    else:
+        thr = _top2_threshold(scale or 5)
+        work["_t"] = (work["_v"] >= thr).astype("float64")
+        agg = (work.groupby(keys, sort=True, observed=True).agg(
+            mean=("_v", "mean"), sd=("_v", "std"), n=("_v", "size"), t2=("_t", "mean")) if keys
+            else pd.DataFrame({"mean": [work["_v"].mean()], "sd": [work["_v"].std()],
+                               "n": [len(work)], "t2": [work["_t"].mean()]}))
+        lo, hi = st.t_ci_arrays(agg["mean"], agg["sd"], agg["n"], alpha)
+        lo, hi = np.clip(lo, *lo_hi), np.clip(hi, *lo_hi)  # stay on the answer scale
+        res = pd.DataFrame({"value": agg["mean"], "ci_low": lo, "ci_high": hi,
+                            "n": agg["n"].astype("int64")}, index=agg.index)
+        if metric == "csat":
+            res["top2_share"] = agg["t2"]
+    res = res.reset_index(drop=not keys)
+    if "period_start" in res.columns:
+        res = res.sort_values(["period_start", *groups], kind="stable").reset_index(drop=True)
+    res.insert(len(keys), "metric", metric)
+    return res
+
+
+# ---------------------------------------------------------------- comparisons
+
+def compare(a, b, metric: str = "nps", *, scale: int = 5, alpha: float = ALPHA) -> Comparison:
+    """Compare two independent groups of answers; ``difference`` = a − b.
+
+    * ``nps``: z-test on the difference of two NPS values (points), each with the
+      multinomial variance; normal CI.
+    * ``csat`` / ``ces``: Welch t on the means (scale units).
+    * ``top2``: two-proportion z-test on the CSAT top-two shares (fractions,
+      statsmodels), Newcombe CI.
+    * ``share``: ``a`` and ``b`` are booleans / 0-1 flags; two-proportion z-test.
+    """
+    metric = metric.lower()
+    if metric == "nps":
+        ra, rb = nps(a, alpha), nps(b, alpha)
+        se = float(np.hypot(ra.se, rb.se))
+        return st.z_test(ra.value - rb.value, se, ra.value, rb.value, ra.n, rb.n,
+                         "NPS difference z", alpha)
+    if metric in ("csat", "ces"):
+        lo, hi = (1, scale)
+        xa, xb = _scores(a, lo, hi, metric), _scores(b, lo, hi, metric)
+        return st.welch_test(xa, xb, alpha)
+    if metric == "top2":
+        xa, xb = _scores(a, 1, scale, "csat"), _scores(b, 1, scale, "csat")
+        thr = _top2_threshold(scale)
+        return st.two_proportion_test((xa >= thr).sum(), xa.size, (xb >= thr).sum(), xb.size, alpha)
+    if metric == "share":
+        xa, xb = _scores(a, 0, 1, "share"), _scores(b, 0, 1, "share")
+        return st.two_proportion_test(xa.sum(), xa.size, xb.sum(), xb.size, alpha)
+    raise ValueError(f"metric must be nps, csat, ces, top2 or share, got {metric!r}")
+
+
+# ---------------------------------------------------------------- sentiment
+
+_LABELS = {"positive": "positive", "pos": "positive", "مثبت": "positive", "happy": "positive",
+           "neutral": "neutral", "neu": "neutral", "خنثی": "neutral",
+           "negative": "negative", "neg": "negative", "منفی": "negative", "sad": "negative"}
+SENTIMENTS = ("positive", "neutral", "negative")
+
+
+def _sentiment_labels(labels: pd.Series) -> pd.Series:
+    s = pd.Series(labels)
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        v = s.astype("float64")
+        out = pd.Series(np.select([v > 0, v < 0, v == 0], SENTIMENTS, default=""), index=s.index)
+        return out.where(v.notna())
+    norm = s.astype("str").str.strip().str.lower()
+    out = norm.map(_LABELS)
+    num = pd.to_numeric(s.where(out.isna()), errors="coerce")  # numeric scores mixed in
+    out = out.where(num.isna(), pd.Series(np.select([num > 0, num < 0], SENTIMENTS[::2], "neutral"),
+                                          index=s.index))
+    bad = out.isna() & s.notna()
+    if bad.any():
+        raise ValueError(f"unknown sentiment label(s): {sorted(set(s[bad].astype(str)))[:5]} "
+                         f"(use positive / neutral / negative)")
+    return out
+
+
+def sentiment_shares(labels, by=None, *, column: str = "sentiment", alpha: float = ALPHA,
+                     method: str = "wilson") -> pd.DataFrame:
+    """Share of positive / neutral / negative texts with CIs and the positive:negative ratio.
+
+    ``labels``: a Series of labels (positive/neutral/negative, Persian مثبت/خنثی/منفی, or
+    numeric scores whose sign is the label) or a DataFrame with a ``column``.  ``by``: a
+    column name (DataFrame input) or an aligned Series of group keys.
+    ``method``: ``"wilson"`` (each share on its own) or ``"goodman"`` (simultaneous
+    multinomial intervals, statsmodels ``multinomial_proportions_confint``).
+
+    One row per group: ``n``, ``positive``, ``positive_ci_low``, ``positive_ci_high`` and the
+    same for neutral and negative (fractions); ``pos_neg_ratio`` with a CI from
+    Var(log ratio) = 1/k_pos + 1/k_neg (NaN when either count is zero).
+    """
+    if isinstance(labels, pd.DataFrame):
+        if column not in labels.columns:
+            raise KeyError(f"column {column!r} not in frame")
+        lab = _sentiment_labels(labels[column])
+        keys = labels[by] if isinstance(by, str) else (labels[list(by)] if by is not None else None)
+    else:
+        lab = _sentiment_labels(pd.Series(labels))
+        keys = None if by is None else pd.Series(np.asarray(by), index=lab.index, name="group")
+    work = pd.DataFrame({"label": lab})
+    if keys is not None:
+        keys = keys.to_frame() if isinstance(keys, pd.Series) else keys
+        key_names = list(keys.columns)
+        work = work.join(keys)
+    else:
+        key_names = []
+    work = work.dropna()
+    if key_names:
+        counts = pd.crosstab([work[k] for k in key_names], work["label"])
+    else:
+        counts = work["label"].value_counts().to_frame().T.reset_index(drop=True)
+    counts = counts.reindex(columns=list(SENTIMENTS), fill_value=0).astype("int64")
+    n = counts.sum(axis=1)
+    res = pd.DataFrame({"n": n}, index=counts.index)
+    for lab_name in SENTIMENTS:
+        k = counts[lab_name]
+        lo, hi = st.wilson_ci(k, n, alpha)
+        res[lab_name] = k / n
+        res[f"{lab_name}_ci_low"] = lo
+        res[f"{lab_name}_ci_high"] = hi
+    if method == "goodman":
+        from statsmodels.stats.proportion import multinomial_proportions_confint
+
+        cis = np.stack([multinomial_proportions_confint(row, alpha=alpha, method="goodman")
+                        for row in counts.to_numpy()])  # one per group, not per text
+        for j, lab_name in enumerate(SENTIMENTS):
+            res[f"{lab_name}_ci_low"] = cis[:, j, 0]
+            res[f"{lab_name}_ci_high"] = cis[:, j, 1]
+    elif method != "wilson":
+        raise ValueError(f"method must be 'wilson' or 'goodman', got {method!r}")
+    kp, kn = counts["positive"].astype("float64"), counts["negative"].astype("float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = kp / kn
+        se = np.sqrt(1 / kp + 1 / kn)
+        z = st._z(alpha)
+        ok = (kp > 0) & (kn > 0)
+        res["pos_neg_ratio"] = ratio.where(kn > 0)
+        res["ratio_ci_low"] = np.exp(np.log(ratio) - z * se).where(ok)
+        res["ratio_ci_high"] = np.exp(np.log(ratio) + z * se).where(ok)
+    res = res.reset_index(drop=not key_names)
+    res.columns.name = None
+    return res
