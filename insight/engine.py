@@ -11,7 +11,7 @@ the same expression runs
 
 ``benchmarks/spark_equivalence.py`` runs every builder on both and asserts
 equal results.  Only constructs both engines compile are used: window
-functions, ``percent_rank`` (not ``ntile``: ``ntile`` splits ties arbitrarily,
+functions, ``rank`` (not ``ntile``: ``ntile`` splits ties arbitrarily,
 so two engines -- or two runs -- could score the same customer differently),
 and for ordered sequences a sorted array of structs (Spark's SQL has no
 ordered ``collect_list``).
@@ -37,7 +37,7 @@ import pandas as pd
 
 __all__ = [
     "connect", "local_spark", "table", "execute", "customer_features", "rfm_scores",
-    "cohorts", "product_rates", "transitions", "variants", "jalali_calendar", "RFM_SEGMENTS",
+    "cohorts", "product_rates", "transitions", "variants", "jalali_calendar", "aggregate_all",
 ]
 
 Z95 = 1.959963984540054
@@ -140,9 +140,16 @@ def _date(x: ir.Value) -> ir.DateValue:
 
 
 def _as_of(orders: ir.Table, as_of: Any) -> ir.Value:
-    if as_of is None:  # the day after the last order in the data
-        return orders.order_date.max().as_scalar().date() + ibis.interval(days=1)
-    return ibis.literal(pd.Timestamp(as_of).date())
+    """The reference time: ``as_of`` or, by default, the last order time in the data
+    (as ``insight.segments.rfm`` does)."""
+    if as_of is None:
+        return orders.order_date.max().as_scalar()
+    return ibis.literal(pd.Timestamp(as_of).to_pydatetime()).cast("timestamp")
+
+
+def _whole_days(later: ir.Value, earlier: ir.Value) -> ir.IntegerValue:
+    """floor((later - earlier) / 1 day), timestamps in, like numpy's ``// 86400``."""
+    return ((later.epoch_seconds() - earlier.epoch_seconds()) / 86400).floor().cast("int64")
 
 
 def _wilson(k: ir.NumericValue, n: ir.NumericValue, prefix: str) -> dict[str, ir.Value]:
@@ -172,17 +179,21 @@ def customer_features(orders: Any, as_of: Any = None, *, include_cancelled: bool
 
     Columns: ``customer_id, first_order, last_order, n_orders`` (distinct
     order ids), ``n_lines, units, revenue`` (sum of quantity x unit_price),
-    ``n_order_days`` (distinct days with an order), ``recency_days`` (as_of -
-    last order), ``tenure_days`` (as_of - first order), ``span_days`` (last -
-    first), and the BG/NBD summary in days: ``frequency`` (= n_order_days - 1,
-    repeat purchase days), ``recency`` (= span_days), ``T`` (= tenure_days).
+    ``n_order_days`` (distinct calendar days with an order; a BG/NBD
+    "transaction" is a customer-day, so ``repeat_days = n_order_days - 1`` is
+    its frequency), ``recency_days`` (whole days from the last order to
+    ``as_of``), ``tenure_days`` (from the first order to ``as_of``) and
+    ``span_days`` (calendar days from the first to the last order day).
 
-    ``as_of`` defaults to the day after the last order in the data.  Cancelled
-    lines are left out unless ``include_cancelled``.
+    ``as_of`` defaults to the last order time in the data; lines after it are
+    left out, and so are cancelled lines unless ``include_cancelled``.  The
+    same conventions as ``insight.segments.rfm``.
     """
     (orders,) = _tables(orders)
     ref = _as_of(orders, as_of)
     o = _valid_lines(orders, include_cancelled)
+    if as_of is not None:
+        o = o.filter(o.order_date <= ref)
     o = o.mutate(_amount=o.quantity * o.unit_price, _day=o.order_date.date())
     g = o.group_by("customer_id").agg(
         first_order=o.order_date.min(),
@@ -194,62 +205,53 @@ def customer_features(orders: Any, as_of: Any = None, *, include_cancelled: bool
         n_order_days=o._day.nunique(),
     )
     return g.mutate(
-        recency_days=_days(ref, g.last_order),
-        tenure_days=_days(ref, g.first_order),
+        recency_days=_whole_days(ref, g.last_order),
+        tenure_days=_whole_days(ref, g.first_order),
         span_days=_days(g.last_order, g.first_order),
-    ).mutate(
-        frequency=lambda t: t.n_order_days - 1,
-        recency=lambda t: t.span_days,
-        T=lambda t: t.tenure_days,
+        repeat_days=g.n_order_days - 1,
     )
 
 
-#: (R score, F score) -> named segment; the usual R x F grid.  R=1,F=1 is "lost".
-RFM_SEGMENTS: dict[str, list[tuple[int, int]]] = {
-    "champions": [(5, 4), (5, 5)],
-    "loyal": [(3, 4), (3, 5), (4, 4), (4, 5)],
-    "potential loyalist": [(4, 2), (4, 3), (5, 2), (5, 3)],
-    "new": [(5, 1)],
-    "promising": [(4, 1)],
-    "need attention": [(3, 3)],
-    "about to sleep": [(3, 1), (3, 2)],
-    "at risk": [(1, 3), (1, 4), (2, 3), (2, 4)],
-    "cannot lose": [(1, 5), (2, 5)],
-    "hibernating": [(1, 2), (2, 1), (2, 2)],
-    "lost": [(1, 1)],
-}
+def _rfm_grid() -> dict[str, list[tuple[int, int]]]:
+    from insight.segments import _GRID_NAMES  # the one R x F grid of the project
+
+    grid: dict[str, list[tuple[int, int]]] = {}
+    for r, row in enumerate(_GRID_NAMES, start=1):
+        for f, name in enumerate(row, start=1):
+            grid.setdefault(name, []).append((r, f))
+    return grid
 
 
 def _score(col: ir.Value, *, higher_is_better: bool) -> ir.IntegerValue:
-    """1-5 by percentile rank; ties share a score (deterministic on every engine)."""
+    """``1 + floor(5 x (#strictly worse) / n)``: ties share a score, deterministic on
+    every engine (``ntile`` is not), identical to ``insight.segments.quantile_score``."""
     order = col if higher_is_better else col.desc()
-    pr = ibis.percent_rank().over(ibis.window(order_by=order))
-    return ibis.least((pr * 5).floor().cast("int64") + 1, 5).cast("int64")
+    worse = ibis.rank().over(ibis.window(order_by=order))  # 0-based min rank
+    n = col.count().over(ibis.window())
+    return ((worse * 5) // n + 1).cast("int64")
 
 
 def rfm_scores(orders_or_features: Any, as_of: Any = None) -> ir.Table:
-    """RFM scores 1-5 per customer and the named segment.
+    """RFM scores 1-5 per customer and the named segment, as ``insight.segments.rfm``.
 
-    Takes order lines (features are computed) or the output of
+    Takes order lines (features are computed with ``as_of``) or the output of
     :func:`customer_features`.  R ranks ``recency_days`` (more recent is
-    better), F ``n_orders``, M ``revenue``; score = 1 + floor(5 x percent
-    rank), capped at 5, so customers with equal values share a score and each
-    score holds about a fifth of customers where values differ.  Adds
-    ``r_score, f_score, m_score, rfm`` ("RFM" as a 3-digit string) and
-    ``segment`` (:data:`RFM_SEGMENTS`, on R and F).
+    better), F ``n_orders``, M ``revenue``; score = 1 + floor(5 x share of
+    customers strictly worse), so equal values share a score.  Adds ``R, F,
+    M``, ``rfm_score`` ("545") and ``segment`` (the project's R x F grid).
     """
     (t,) = _tables(orders_or_features)
     if "recency_days" not in t.columns:
         t = customer_features(t, as_of)
     t = t.mutate(
-        r_score=_score(t.recency_days, higher_is_better=False),
-        f_score=_score(t.n_orders, higher_is_better=True),
-        m_score=_score(t.revenue, higher_is_better=True),
+        R=_score(t.recency_days, higher_is_better=False),
+        F=_score(t.n_orders, higher_is_better=True),
+        M=_score(t.revenue, higher_is_better=True),
     )
-    rf = t.r_score * 10 + t.f_score
-    branches = [(rf.isin([r * 10 + f for r, f in cells]), name) for name, cells in RFM_SEGMENTS.items()]
+    rf = t.R * 10 + t.F
+    branches = [(rf.isin([r * 10 + f for r, f in cells]), name) for name, cells in _rfm_grid().items()]
     return t.mutate(
-        rfm=t.r_score.cast("string").concat(t.f_score.cast("string"), t.m_score.cast("string")),
+        rfm_score=t.R.cast("string").concat(t.F.cast("string"), t.M.cast("string")),
         segment=ibis.cases(*branches, else_=ibis.null("string")),
     )
 

@@ -49,10 +49,9 @@ def test_customer_features_by_hand(shop):
     a, c = f["a"], f["c"]
     assert (a["n_orders"], a["n_lines"], a["units"], a["revenue"]) == (2, 3, 4.0, 300.0)
     assert (c["n_orders"], c["n_lines"], c["units"], c["revenue"]) == (2, 2, 4.0, 310.0)
-    # as_of = the day after the last order = 2024-04-01
-    assert (a["recency_days"], a["tenure_days"], a["span_days"]) == (27, 82, 55)
-    assert (c["recency_days"], c["tenure_days"], c["span_days"]) == (1, 12, 11)
-    assert (a["frequency"], a["recency"], a["T"]) == (1, 55, 82)
+    # as_of = the last order time, 2024-03-31 00:00; a's first order 2024-01-10 09:00 is 80.6 days before
+    assert (a["recency_days"], a["tenure_days"], a["span_days"], a["repeat_days"]) == (26, 80, 55, 1)
+    assert (c["recency_days"], c["tenure_days"], c["span_days"], c["repeat_days"]) == (0, 11, 11, 1)
     assert pd.Timestamp(a["first_order"]) == pd.Timestamp("2024-01-10 09:00")
 
 
@@ -60,7 +59,9 @@ def test_customer_features_as_of_and_cancelled(shop):
     orders, _, _ = shop
     f = rows(E.execute(E.customer_features(orders, as_of="2024-06-30", include_cancelled=True)), "customer_id")
     assert f["b"]["recency_days"] == (pd.Timestamp("2024-06-30") - pd.Timestamp("2024-02-01")).days
-    assert f["b"]["revenue"] == 50.0 and f["b"]["frequency"] == 0
+    assert f["b"]["revenue"] == 50.0 and f["b"]["repeat_days"] == 0
+    early = rows(E.execute(E.customer_features(orders, as_of="2024-03-01")), "customer_id")
+    assert set(early) == {"a"} and early["a"]["n_orders"] == 1  # later lines are left out
 
 
 def test_rfm_scores_ties_share_a_score():
@@ -72,27 +73,27 @@ def test_rfm_scores_ties_share_a_score():
         "revenue": np.arange(n, dtype=float) * 100,  # c9 spends most
     })
     r = rows(E.execute(E.rfm_scores(feats)), "customer_id")
-    # percent rank = rank/(n-1); score = 1 + floor(5 * pr), capped at 5
-    assert [r[f"c{i}"]["r_score"] for i in range(n)] == [5, 5, 4, 4, 3, 3, 2, 2, 1, 1]
-    assert [r[f"c{i}"]["m_score"] for i in range(n)] == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
-    # ties: every one-time buyer F=1; 2 orders -> pr 6/9 -> 4; 3 -> 8/9 -> 5; 5 -> 1 -> 5
-    assert [r[f"c{i}"]["f_score"] for i in range(n)] == [1] * 6 + [4, 4, 5, 5]
-    assert r["c0"]["segment"] == "new" and r["c0"]["rfm"] == "511"
+    # score = 1 + floor(5 * (#strictly worse) / n)
+    assert [r[f"c{i}"]["R"] for i in range(n)] == [5, 5, 4, 4, 3, 3, 2, 2, 1, 1]
+    assert [r[f"c{i}"]["M"] for i in range(n)] == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
+    # ties: every one-time buyer has 0 worse -> 1; 2 orders: 6 worse -> 4; 3: 8 -> 5; 5: 9 -> 5
+    assert [r[f"c{i}"]["F"] for i in range(n)] == [1] * 6 + [4, 4, 5, 5]
+    assert r["c0"]["segment"] == "new" and r["c0"]["rfm_score"] == "511"
     assert r["c9"]["segment"] == "cannot lose"       # R1 F5
     assert r["c6"]["segment"] == "at risk"           # R2 F4
     assert r["c4"]["segment"] == "about to sleep"    # R3 F1
 
 
 def test_rfm_segment_grid_is_complete():
-    cells = [cell for cs in E.RFM_SEGMENTS.values() for cell in cs]
+    cells = [cell for cs in E._rfm_grid().values() for cell in cs]
     assert sorted(cells) == [(r, f) for r in range(1, 6) for f in range(1, 6)]
 
 
 def test_rfm_from_orders(shop):
     orders, _, _ = shop
     r = rows(E.execute(E.rfm_scores(orders)), "customer_id")
-    assert (r["a"]["r_score"], r["c"]["r_score"]) == (1, 5)  # c ordered more recently
-    assert (r["a"]["m_score"], r["c"]["m_score"]) == (1, 5)  # 300 < 310
+    assert (r["a"]["R"], r["c"]["R"]) == (1, 3)  # c ordered more recently; a has 0 worse, c 1 of 2
+    assert (r["a"]["M"], r["c"]["M"]) == (1, 3)  # 300 < 310
 
 
 @pytest.mark.parametrize("calendar, expect", [
@@ -194,12 +195,12 @@ def test_features_match_pandas_on_generated_sample(generated, tmp_path):
     got = E.execute(E.customer_features(E.table(path, con)), con).set_index("customer_id")
     v = o[o.status != "cancelled"].assign(amount=o.quantity * o.unit_price, day=o.order_date.dt.normalize())
     g = v.groupby("customer_id")
-    as_of = o.order_date.max().normalize() + pd.Timedelta(days=1)
+    as_of = v.order_date.max()
     want = pd.DataFrame({
         "n_orders": g.order_id.nunique(), "n_lines": g.size(), "revenue": g.amount.sum(),
-        "frequency": g.day.nunique() - 1,
+        "repeat_days": g.day.nunique() - 1,
         "recency_days": (as_of - g.order_date.max()).dt.days,
-        "T": (as_of - g.order_date.min()).dt.days,
+        "tenure_days": (as_of - g.order_date.min()).dt.days,
     })
     got = got.loc[want.index, want.columns]
     pd.testing.assert_frame_equal(got, want, check_dtype=False)
@@ -218,13 +219,19 @@ def test_cohorts_match_pandas_on_generated_sample(generated):
     assert sorted(got[got.period == 0].cohort_size) == sorted(sizes)
 
 
-def test_rfm_matches_pandas_rank_on_generated_sample(generated):
+def test_rfm_matches_segments_module_on_generated_sample(generated):
+    from insight import segments
+
     got = E.execute(E.rfm_scores(generated)).set_index("customer_id")
-    pr = got.revenue.rank(method="min").sub(1) / (len(got) - 1)
-    want = np.minimum(np.floor(pr * 5).astype(int) + 1, 5)
-    assert (got.m_score == want).all()
-    assert got.segment.notna().all()
-    assert set(got.r_score) == {1, 2, 3, 4, 5}
+    want = segments.rfm(generated)
+    got = got.loc[want.index]
+    assert (got.recency_days.to_numpy() == want.recency_days.to_numpy()).all()
+    assert (got.n_orders.to_numpy() == want.frequency.to_numpy()).all()
+    np.testing.assert_allclose(got.revenue.to_numpy(), want.monetary.to_numpy())
+    for col in ("R", "F", "M"):
+        assert (got[col].to_numpy() == want[col].to_numpy().astype(int)).all(), col
+    assert (got.segment.to_numpy() == want.segment.astype(str).to_numpy()).all()
+    assert set(got.R) == {1, 2, 3, 4, 5}
 
 
 def test_variants_match_pandas_on_generated_sample():
