@@ -191,25 +191,36 @@ def ces(scores, scale: int = 5, alpha: float = ALPHA) -> CESResult:
 # ---------------------------------------------------------------- periods
 
 def _jalali_ymd(dates: pd.Series) -> pd.DataFrame:
-    """Jalali year/month/day of each date (converted once per distinct day)."""
-    import jdatetime
+    """Jalali year/month/day of each (non-missing) date, vectorized via ``insight.dates``
+    (falls back to jdatetime once per distinct day when that module is absent)."""
+    d = pd.to_datetime(dates)
+    try:
+        from insight.dates import gregorian_to_jalali
+    except ImportError:
+        import jdatetime
 
-    day = pd.to_datetime(dates).dt.normalize()
-    uniq = pd.DatetimeIndex(day.dropna().unique())
-    jd = [jdatetime.date.fromgregorian(date=d.date()) for d in uniq]  # per distinct day
-    conv = np.array([(j.year, j.month, j.day) for j in jd], dtype="int64").reshape(-1, 3)
-    table = pd.DataFrame(conv, index=uniq, columns=["year", "month", "day"])
-    return table.reindex(day.to_numpy()).set_axis(dates.index)
+        day = d.dt.normalize()
+        uniq = pd.DatetimeIndex(day.dropna().unique())
+        jd = [jdatetime.date.fromgregorian(date=x.date()) for x in uniq]  # per distinct day
+        conv = np.array([(j.year, j.month, j.day) for j in jd], dtype="int64").reshape(-1, 3)
+        table = pd.DataFrame(conv, index=uniq, columns=["year", "month", "day"])
+        return table.reindex(day.to_numpy()).set_axis(dates.index)
+    jy, jm, jd = gregorian_to_jalali(d.dt.year.to_numpy("int64"), d.dt.month.to_numpy("int64"),
+                                     d.dt.day.to_numpy("int64"))
+    return pd.DataFrame({"year": jy, "month": jm, "day": jd}, index=dates.index).astype("int64")
 
 
 def _jalali_to_gregorian(y, m, d) -> pd.DatetimeIndex:
-    import jdatetime
+    y, m, d = (np.asarray(v, dtype="int64") for v in (y, m, d))
+    try:
+        from insight.dates import jalali_to_gregorian
+    except ImportError:
+        import jdatetime
 
-    keys = pd.DataFrame({"y": y, "m": m, "d": d}).astype("int64")
-    uniq = keys.drop_duplicates()
-    g = [pd.Timestamp(jdatetime.date(*t).togregorian()) for t in uniq.itertuples(index=False)]
-    lut = uniq.assign(g=g)
-    return pd.DatetimeIndex(keys.merge(lut, on=["y", "m", "d"], how="left")["g"])
+        return pd.DatetimeIndex([pd.Timestamp(jdatetime.date(*t).togregorian())
+                                 for t in zip(y, m, d)])
+    gy, gm, gd = jalali_to_gregorian(y, m, d)
+    return pd.DatetimeIndex(pd.to_datetime(pd.DataFrame({"year": gy, "month": gm, "day": gd})))
 
 
 def period_labels(dates, period: str = "month", calendar: str = "jalali") -> pd.DataFrame:
@@ -219,6 +230,9 @@ def period_labels(dates, period: str = "month", calendar: str = "jalali") -> pd.
     week ``1403-01-04`` (the Saturday that starts the Jalali week); Gregorian month
     ``2024-03``, quarter ``2024-Q1``, week ``2024-03-04`` (the Monday).
     Returns a frame with ``period`` (str) and ``period_start`` indexed like ``dates``.
+    (:func:`by` and the other modules take the Jalali labels from
+    ``insight.dates.jalali_period`` — weeks there read ``1402-W53`` — and keep
+    ``period_start`` from here.)
     """
     if period not in ("month", "week", "quarter"):
         raise ValueError(f"period must be 'month', 'week' or 'quarter', got {period!r}")

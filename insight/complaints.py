@@ -1,0 +1,386 @@
+"""Complaint log analysis: volume over time, time to resolution (Kaplan–Meier),
+repeat contacts, satisfaction after the ticket, repurchase after a complaint and
+the "silent customers" who had a bad experience but never complained.
+
+Units: durations in hours (or days with ``unit="days"``); rates and shares are
+fractions in [0, 1]; counts are tickets; windows are calendar days.  Every rate
+carries ``n`` and a Wilson CI, counts an exact Poisson CI.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from insight import stats as st
+from insight._events import need, next_order_within, ns, order_level
+from insight.metrics import _labels
+from insight.stats import ALPHA, Estimate, RateComparison
+
+__all__ = ["volume", "resolution_time", "ResolutionTime", "repeat_contacts", "csat_after",
+           "repurchase_after", "silent_customers", "SilentCustomers",
+           "QUOTED_REPURCHASE_RESOLVED", "QUOTED_SILENT_PER_VOICED"]
+
+#: figures our users quote (DOMAIN.md): ~70% of customers whose complaint is resolved
+#: buy again; ~26 silent unhappy customers for each complaint heard.
+QUOTED_REPURCHASE_RESOLVED = 0.70
+QUOTED_SILENT_PER_VOICED = 26.0
+
+
+def _groups(df: pd.DataFrame, by, default=()) -> list[str]:
+    if by is None:
+        return []
+    if by == "default":
+        return [c for c in default if c in df.columns]
+    cols = [by] if isinstance(by, str) else list(by)
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise KeyError(f"group column(s) {missing} not in the complaints table")
+    return cols
+
+
+# ---------------------------------------------------------------- volume
+
+def volume(complaints: pd.DataFrame, by="default", *, period: str | None = "month",
+           calendar: str = "jalali", date: str = "opened_at", alpha: float = ALPHA) -> pd.DataFrame:
+    """Tickets per period and group (default groups: category and channel, those present).
+
+    Every period × group combination seen anywhere appears (zero counts included, so
+    fading themes show).  Columns: ``period, period_start, <groups>, count, count_ci_low,
+    count_ci_high`` (exact Poisson), ``total`` (tickets in the period) and ``share`` of the
+    period's tickets with a Wilson CI.
+    """
+    need(complaints, [date], "complaints")
+    groups = _groups(complaints, by, ("category", "channel"))
+    work = complaints[groups].copy()
+    keys = list(groups)
+    if period is not None:
+        lab = _labels(complaints[date], period, calendar)
+        work["period"] = lab["period"]
+        work["period_start"] = lab["period_start"]
+        keys = ["period", "period_start", *groups]
+    work = work.dropna(subset=keys) if keys else work
+    if not keys:
+        counts = pd.DataFrame({"count": [len(work)]})
+    else:
+        counts = work.groupby(keys, observed=True).size().rename("count")
+        if groups and period is not None:
+            per = counts.index.droplevel(groups).unique()
+            grp = counts.reset_index()[groups].drop_duplicates()
+            full = (pd.DataFrame(list(per), columns=["period", "period_start"])
+                    .merge(grp, how="cross").set_index(keys).index)
+            counts = counts.reindex(full, fill_value=0)
+        counts = counts.reset_index()
+    if period is not None:
+        counts = counts.sort_values(["period_start", *groups], kind="stable")
+        counts["total"] = counts.groupby("period")["count"].transform("sum")
+    else:
+        counts["total"] = counts["count"].sum()
+    counts["count_ci_low"], counts["count_ci_high"] = st.poisson_ci(counts["count"], alpha)
+    counts["share"] = counts["count"] / counts["total"]
+    counts["share_ci_low"], counts["share_ci_high"] = st.wilson_ci(counts["count"], counts["total"], alpha)
+    cols = [*keys, "count", "count_ci_low", "count_ci_high", "total", "share", "share_ci_low",
+            "share_ci_high"]
+    return counts[cols].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- resolution time
+
+@dataclass(frozen=True, eq=False)
+class ResolutionTime:
+    """Kaplan–Meier of time to resolution.
+
+    ``summary``: one row per group (or one row) with ``n`` tickets, ``resolved``,
+    ``open`` (censored at ``as_of``), ``median`` and its CI (statsmodels
+    ``quantile_ci``, cloglog) in ``unit`` (NaN: not reached / unbounded).  ``table``: the survival curve —
+    ``time``, ``open_share`` (probability still unresolved), its pointwise CI,
+    ``at_risk``, ``resolved`` at that time.
+    """
+    summary: pd.DataFrame
+    table: pd.DataFrame
+    unit: str
+    as_of: pd.Timestamp
+    excluded: int = 0
+
+    def _one(self, col):
+        if len(self.summary) != 1:
+            raise ValueError("several groups: read .summary")
+        return float(self.summary[col].iloc[0])
+
+    @property
+    def median(self) -> float:
+        return self._one("median")
+
+    @property
+    def ci_low(self) -> float:
+        return self._one("ci_low")
+
+    @property
+    def ci_high(self) -> float:
+        return self._one("ci_high")
+
+    @property
+    def n(self) -> int:
+        return int(self._one("n"))
+
+
+def _km(time: np.ndarray, status: np.ndarray, alpha: float):
+    from statsmodels.duration.survfunc import SurvfuncRight
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sf = SurvfuncRight(time, status)
+        med = float(sf.quantile(0.5))
+        try:
+            lo, hi = sf.quantile_ci(0.5, alpha=alpha)
+        except Exception:  # too few events for a CI
+            lo, hi = np.nan, np.nan
+    # an unbounded limit (the band never crosses 0.5) is reported as NaN
+    lo, hi = (np.nan if v is None or not np.isfinite(v) else float(v) for v in (lo, hi))
+    med = med if np.isfinite(med) else np.nan
+    z = st._z(alpha)
+    s = np.asarray(sf.surv_prob, dtype="float64")
+    se = np.asarray(sf.surv_prob_se, dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # log(-log) pointwise band (Kalbfleisch–Prentice)
+        v = se / (s * np.log(s))
+        c_lo = s ** np.exp(-z * v)
+        c_hi = s ** np.exp(z * v)
+    table = pd.DataFrame({"time": sf.surv_times, "open_share": s,
+                          "ci_low": np.where(np.isfinite(c_lo), np.minimum(c_lo, c_hi), np.nan),
+                          "ci_high": np.where(np.isfinite(c_hi), np.maximum(c_lo, c_hi), np.nan),
+                          "at_risk": sf.n_risk.astype("int64"), "resolved": sf.n_events.astype("int64")})
+    return (med, lo, hi), table
+
+
+def resolution_time(complaints: pd.DataFrame, by=None, *, as_of=None, unit: str = "hours",
+                    alpha: float = ALPHA) -> ResolutionTime:
+    """Time from ``opened_at`` to ``resolved_at`` by Kaplan–Meier (statsmodels ``SurvfuncRight``).
+
+    Open tickets (no ``resolved_at``, or resolved after ``as_of``) are censored at ``as_of``
+    (default: the latest opened/resolved timestamp in the table).  Tickets opened after
+    ``as_of`` and tickets resolved before they were opened are left out and counted in
+    ``excluded``.  ``unit``: ``"hours"`` or ``"days"``.
+    """
+    need(complaints, ["opened_at", "resolved_at"], "complaints")
+    if unit not in ("hours", "days"):
+        raise ValueError(f"unit must be 'hours' or 'days', got {unit!r}")
+    groups = _groups(complaints, by)
+    opened, resolved = complaints["opened_at"], complaints["resolved_at"]
+    as_of = pd.Timestamp(as_of) if as_of is not None else pd.concat([opened, resolved]).max()
+    done = resolved.notna() & (resolved <= as_of)
+    end = resolved.where(done, as_of)
+    dur = (end - opened) / pd.Timedelta(hours=1 if unit == "hours" else 24)
+    valid = opened.notna() & (opened <= as_of) & (dur >= 0)
+    work = complaints.loc[valid, groups].assign(_t=dur[valid], _e=done[valid].astype("int64"))
+    if groups:
+        work = work.dropna(subset=groups)
+    rows, tables = [], []
+    parts = work.groupby(groups, observed=True, sort=True) if groups else [((), work)]
+    for key, g in parts:  # one KM per group (a handful of categories, not per ticket)
+        key = key if isinstance(key, tuple) else (key,)
+        (med, lo, hi), tab = _km(g["_t"].to_numpy(), g["_e"].to_numpy(), alpha)
+        rows.append(dict(zip(groups, key), n=len(g), resolved=int(g["_e"].sum()),
+                         open=int(len(g) - g["_e"].sum()), median=med, ci_low=lo, ci_high=hi,
+                         unit=unit))
+        tables.append(tab.assign(**dict(zip(groups, key))))
+    table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+    if groups and len(table):
+        table = table[[*groups, *[c for c in table.columns if c not in groups]]]
+    return ResolutionTime(pd.DataFrame(rows), table, unit, as_of, int((~valid).sum()))
+
+
+# ---------------------------------------------------------------- repeat contacts
+
+def repeat_contacts(complaints: pd.DataFrame, by=None, *, alpha: float = ALPHA) -> pd.DataFrame:
+    """Share of issues that needed more than one contact, and first-contact resolution
+    (exactly one contact and resolved), each with a Wilson CI.
+
+    Uses the ``contacts`` column when present (one ticket = one issue; tickets with no
+    ``contacts`` value are left out).  Without it, an issue is a (customer_id, order_id)
+    pair (or the customer alone when order_id is missing) and its contacts are its
+    tickets; it counts as resolved when its last ticket is.  Long format: one row per
+    (group, metric) with ``k, n, value, ci_low, ci_high, source``.
+    """
+    need(complaints, ["ticket_id", "customer_id"], "complaints")
+    groups = _groups(complaints, by)
+    resolved = (complaints["resolved_at"].notna() if "resolved_at" in complaints.columns
+                else pd.Series(False, index=complaints.index))
+    if "contacts" in complaints.columns and complaints["contacts"].notna().any():
+        issues = complaints[groups].assign(_c=complaints["contacts"], _r=resolved)
+        issues = issues[issues["_c"].notna()]
+        source = "contacts column"
+    else:
+        oid = (complaints["order_id"].astype("str").where(complaints["order_id"].notna(), "")
+               if "order_id" in complaints.columns else "")
+        w = complaints[groups].assign(_cust=complaints["customer_id"], _oid=oid, _r=resolved,
+                                      _t=complaints["opened_at"] if "opened_at" in complaints else 0)
+        w = w.sort_values("_t", kind="stable")
+        agg = {g: (g, "first") for g in groups}
+        issues = w.groupby(["_cust", "_oid"], sort=False).agg(
+            _c=("_r", "size"), _r=("_r", "last"), **agg).reset_index(drop=True)
+        source = "tickets per customer-order"
+    issues = issues.assign(_rep=issues["_c"] > 1, _fcr=(issues["_c"] == 1) & issues["_r"])
+    if groups:
+        issues = issues.dropna(subset=groups)
+        agg = issues.groupby(groups, observed=True).agg(
+            n=("_c", "size"), repeat=("_rep", "sum"), fcr=("_fcr", "sum")).reset_index()
+    else:
+        agg = pd.DataFrame({"n": [len(issues)], "repeat": [issues["_rep"].sum()],
+                            "fcr": [issues["_fcr"].sum()]})
+    long = agg.melt(id_vars=[*groups, "n"], value_vars=["repeat", "fcr"], var_name="metric",
+                    value_name="k")
+    long["metric"] = long["metric"].map({"repeat": "repeat_contact_share",
+                                         "fcr": "first_contact_resolution"})
+    long["k"] = long["k"].astype("int64")
+    long["value"] = long["k"] / long["n"]
+    long["ci_low"], long["ci_high"] = st.wilson_ci(long["k"], long["n"], alpha)
+    long["source"] = source
+    return long[[*groups, "metric", "k", "n", "value", "ci_low", "ci_high", "source"]]
+
+
+def csat_after(complaints: pd.DataFrame, by=None, *, period: str | None = None,
+               calendar: str = "jalali", scale: int = 5, alpha: float = ALPHA) -> pd.DataFrame:
+    """Satisfaction after the ticket (``csat_after``, 1..scale): mean with t CI, n and the
+    top-two share, per group and/or period (see :func:`insight.metrics.by`)."""
+    from insight import metrics
+
+    need(complaints, ["csat_after"], "complaints")
+    return metrics.by(complaints, "csat", column="csat_after", by=by, period=period,
+                      date="opened_at", calendar=calendar, scale=scale, alpha=alpha)
+
+
+# ---------------------------------------------------------------- repurchase
+
+def repurchase_after(complaints: pd.DataFrame, orders: pd.DataFrame, window_days: int = 90, *,
+                     as_of=None, alpha: float = ALPHA) -> RateComparison:
+    """Do customers buy again after a complaint — resolved versus unresolved?
+
+    Unit: the customer's first complaint in the log.  Window: ``window_days`` days from
+    ``opened_at`` for both groups (same start, same length); a repurchase is any order
+    placed strictly after the opening within the window.  Only complaints whose whole
+    window lies before ``as_of`` (default: the last order date) count.  Resolved means
+    ``resolved_at`` is set and not after ``as_of``.
+
+    Returns a :class:`insight.stats.RateComparison` (group ``resolved`` / ``unresolved``):
+    rates with Wilson CIs, difference (two-proportion z), odds ratio (Fisher p) and in
+    ``extra``: the binomial-test p-value of the resolved rate against the quoted 70%
+    (``quoted``, ``p_vs_quoted``) and ``unobserved`` (complaints too recent to judge).
+    """
+    from scipy.stats import binomtest
+
+    need(complaints, ["customer_id", "opened_at", "resolved_at"], "complaints")
+    need(orders, ["customer_id", "order_date"], "orders")
+    as_of = pd.Timestamp(as_of) if as_of is not None else orders["order_date"].max()
+    first = (complaints.sort_values("opened_at", kind="stable")
+             .drop_duplicates("customer_id")[["customer_id", "opened_at", "resolved_at"]])
+    first = first.assign(resolved=first["resolved_at"].notna() & (first["resolved_at"] <= as_of))
+    nx = next_order_within(first, orders, window_days, anchor="opened_at", as_of=as_of)
+    obs = nx[nx["observed"]]
+    r, u = obs[obs["resolved"]], obs[~obs["resolved"]]
+    res = st.compare_rates(int(r["repurchased"].sum()), len(r), int(u["repurchased"].sum()), len(u),
+                           labels=("resolved", "unresolved"), alpha=alpha)
+    p_q = (binomtest(int(r["repurchased"].sum()), len(r), QUOTED_REPURCHASE_RESOLVED).pvalue
+           if len(r) else float("nan"))
+    res.extra.update(quoted=QUOTED_REPURCHASE_RESOLVED, p_vs_quoted=float(p_q),
+                     unobserved=int((~nx["observed"]).sum()), window_days=window_days)
+    return res
+
+
+# ---------------------------------------------------------------- silent customers
+
+@dataclass(frozen=True, eq=False)
+class SilentCustomers:
+    """Customers with a bad operational experience and whether they ever complained.
+
+    ``customers``: one row per such customer (customer_id, first_bad_date, reasons,
+    bad_orders, complained).  ``by_reason``: per reason, customers and the silent share
+    with a Wilson CI.  ``share``: fraction silent (Wilson CI).  ``ratio``: silent per
+    voiced customer (CI mapped from the share's), beside the quoted 26 (``quoted``).
+    """
+    customers: pd.DataFrame
+    by_reason: pd.DataFrame
+    share: Estimate
+    ratio: Estimate
+    quoted: float = QUOTED_SILENT_PER_VOICED
+    extra: dict = field(default_factory=dict)
+
+
+def bad_experiences(orders: pd.DataFrame, returns: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Order-level bad experiences: ``late`` (delivered on a later calendar day than
+    promised; dated at delivery), ``cancelled`` (dated at the order) and ``returned``
+    (dated at the return).  Columns: customer_id, order_id, order_date, event_date, reason."""
+    o = order_level(orders)
+    parts = []
+    if {"promised_date", "delivered_date"} <= set(o.columns):
+        late = o["delivered_date"].dt.normalize() > o["promised_date"].dt.normalize()
+        parts.append(o[late].assign(event_date=o["delivered_date"], reason="late"))
+    if "status" in o.columns:
+        parts.append(o[o["status"].eq("cancelled")].assign(event_date=o["order_date"],
+                                                            reason="cancelled"))
+    if returns is not None and len(returns):
+        need(returns, ["order_id", "return_date"], "returns")
+        rt = (returns.groupby("order_id", as_index=False)["return_date"].min()
+              .merge(o[["order_id", "customer_id", "order_date"]], on="order_id", how="inner"))
+        parts.append(rt.rename(columns={"return_date": "event_date"}).assign(reason="returned"))
+    cols = ["customer_id", "order_id", "order_date", "event_date", "reason"]
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype="str" if c in ("customer_id", "order_id", "reason")
+                                          else "datetime64[ns]") for c in cols})
+    return pd.concat([p[cols] for p in parts], ignore_index=True)
+
+
+def silent_customers(orders: pd.DataFrame, complaints: pd.DataFrame | None,
+                     returns: pd.DataFrame | None = None, *, window_days: int = 30, as_of=None,
+                     alpha: float = ALPHA) -> SilentCustomers:
+    """Who had a bad experience (late delivery, cancelled order, return) and never said so?
+
+    A bad order counts as *voiced* when the customer opened a ticket about that order
+    (same order_id) or any ticket between the order date and ``window_days`` days after
+    the bad event.  A customer is *silent* when none of their bad orders was voiced.
+    Only events whose window ends before ``as_of`` (default: the latest date in orders,
+    returns and complaints) count.  The silent:voiced ratio is compared with the quoted
+    26:1 (a silent share of 26/27 = 96.3%).
+    """
+    ev = bad_experiences(orders, returns)
+    comp = complaints if complaints is not None else pd.DataFrame(
+        {"customer_id": pd.Series(dtype="str"), "opened_at": pd.Series(dtype="datetime64[ns]")})
+    need(comp, ["customer_id", "opened_at"], "complaints")
+    dates = [orders["order_date"].max(), comp["opened_at"].max()]
+    if returns is not None and "return_date" in returns:
+        dates.append(returns["return_date"].max())
+    as_of = pd.Timestamp(as_of) if as_of is not None else max(d for d in dates if pd.notna(d))
+    win = pd.Timedelta(days=window_days)
+    ev = ev[(ev["event_date"] + win) <= as_of].reset_index(drop=True)
+    # (1) a ticket naming the order
+    if "order_id" in comp.columns:
+        linked = set(comp["order_id"].dropna().astype("str"))
+        by_order = ev["order_id"].isin(linked)
+    else:
+        by_order = pd.Series(False, index=ev.index)
+    # (2) any ticket by the customer from the order date until event + window
+    c = (comp[["customer_id", "opened_at"]].dropna().assign(_t=lambda d: ns(d["opened_at"]))
+         .sort_values("_t")[["customer_id", "_t"]].assign(_ticket=lambda d: d["_t"]))
+    left = ev.assign(_row=np.arange(len(ev)), _t=ns(ev["order_date"])).sort_values("_t", kind="stable")
+    m = pd.merge_asof(left, c, on="_t", by="customer_id", direction="forward").sort_values("_row")
+    by_time = (m["_ticket"] <= m["event_date"] + win).fillna(False).to_numpy()
+    ev["voiced"] = by_order.to_numpy() | by_time
+
+    cust = ev.groupby("customer_id").agg(
+        first_bad_date=("event_date", "min"), bad_orders=("order_id", "nunique"),
+        complained=("voiced", "any"),
+        reasons=("reason", lambda s: ",".join(sorted(set(s))))).reset_index()
+    n = len(cust)
+    k_silent = int((~cust["complained"]).sum())
+    share = st.proportion(k_silent, n, alpha) if n else Estimate(np.nan, np.nan, np.nan, 0, "wilson")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        to_ratio = lambda p: p / (1 - p) if p < 1 else float("inf")  # noqa: E731
+        ratio = Estimate(to_ratio(share.value) if n else np.nan, to_ratio(share.ci_low) if n else np.nan,
+                         to_ratio(share.ci_high) if n else np.nan, n, "silent/voiced from Wilson share")
+    per = (ev.groupby(["reason", "customer_id"])["voiced"].any().reset_index()
+           .groupby("reason").agg(n=("voiced", "size"), voiced=("voiced", "sum")).reset_index())
+    per["silent"] = per["n"] - per["voiced"]
+    per["silent_share"] = per["silent"] / per["n"]
+    per["ci_low"], per["ci_high"] = st.wilson_ci(per["silent"], per["n"], alpha)
+    return SilentCustomers(cust, per, share, ratio,
+                           extra=dict(as_of=as_of, window_days=window_days, events=len(ev)))
