@@ -34,6 +34,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
+from insight import stats as _stats
+
 SEGMENTS: tuple[str, ...] = (
     "champions", "loyal", "potential loyalist", "new", "promising", "need attention",
     "about to sleep", "at risk", "cannot lose", "hibernating", "lost",
@@ -74,16 +76,13 @@ def segment_of(r, f) -> np.ndarray:
 
 # --------------------------------------------------------------------------- helpers
 def _wilson(k, n, conf: float = 0.95):
-    """Wilson score interval for k successes in n (vectorized; NaN when n == 0)."""
+    """(rate, Wilson low, Wilson high), vectorized; NaN when n == 0 (``insight.stats.wilson_ci``)."""
     k = np.asarray(k, dtype=float)
     n = np.asarray(n, dtype=float)
-    z = _st.norm.ppf(0.5 + conf / 2)
     with np.errstate(invalid="ignore", divide="ignore"):
         p = k / n
-        den = 1 + z * z / n
-        mid = (p + z * z / (2 * n)) / den
-        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return p, mid - half, mid + half
+    lo, hi = _stats.wilson_ci(k, n, alpha=1 - conf)
+    return p, lo, hi
 
 
 def _nps_ci(promoters, detractors, n, conf: float = 0.95):
