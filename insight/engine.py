@@ -259,14 +259,19 @@ def rfm_scores(orders_or_features: Any, as_of: Any = None) -> ir.Table:
 # --------------------------------------------------------------------------- cohorts
 @functools.lru_cache(maxsize=4)
 def _jalali_frame(start: str, end: str) -> pd.DataFrame:
-    import jdatetime
-
     days = pd.date_range(start, end, freq="D")
-    jd = [jdatetime.date.fromgregorian(date=d.date()) for d in days]
+    try:
+        from insight.dates import gregorian_to_jalali  # vectorized
+        jy, jm, _ = gregorian_to_jalali(days.year.to_numpy(), days.month.to_numpy(), days.day.to_numpy())
+    except ImportError:  # pragma: no cover - insight.dates is part of the package
+        import jdatetime
+
+        jd = [jdatetime.date.fromgregorian(date=d.date()) for d in days]
+        jy, jm = [d.year for d in jd], [d.month for d in jd]
     return pd.DataFrame({
         "day": days.date,
-        "j_year": pd.array([d.year for d in jd], dtype="int64"),
-        "j_month": pd.array([d.month for d in jd], dtype="int64"),
+        "j_year": pd.array(jy, dtype="int64"),
+        "j_month": pd.array(jm, dtype="int64"),
     })
 
 
@@ -274,7 +279,7 @@ def jalali_calendar(start: str = "1990-01-01", end: str = "2060-12-31") -> ir.Ta
     """A day -> Jalali (year, month) table as an in-memory ibis table (25k rows
     for the default span).  A join on it is how the Jalali calendar reaches
     any engine: neither DuckDB nor Spark knows it, and this keeps the rule in
-    one place (``jdatetime``)."""
+    one place (``insight.dates``, checked against ``jdatetime`` in the tests)."""
     return ibis.memtable(_jalali_frame(start, end))
 
 

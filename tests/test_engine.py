@@ -272,3 +272,13 @@ def test_folder_of_parquet_and_csv(generated, tmp_path):
     con = E.connect()
     n = E.execute(E.product_rates(E.table(d, con)), con).n_lines.sum()
     assert n == len(generated)
+
+
+def test_jalali_calendar_agrees_with_jdatetime_over_decades():
+    import jdatetime
+
+    cal = E._jalali_frame("1990-01-01", "2060-12-31")
+    rng = np.random.default_rng(5)
+    for i in rng.integers(0, len(cal), 300):
+        d = jdatetime.date.fromgregorian(date=cal.day.iloc[i])
+        assert (d.year, d.month) == (cal.j_year.iloc[i], cal.j_month.iloc[i])
