@@ -5,7 +5,8 @@ import pytest
 
 from insight import complaints as C
 
-T = pd.to_datetime
+def T(x):
+    return pd.to_datetime(x, format="ISO8601")
 
 
 @pytest.fixture

@@ -1,0 +1,258 @@
+"""Delivery promises: on-time share, lateness, delivery time, and what late
+delivery does to ratings and to repurchase.
+
+Conventions
+-----------
+* Everything is per **order** (order lines are collapsed: latest promised and
+  delivered date of the order); only delivered orders count (a delivered date,
+  status not cancelled/backordered).
+* On time: delivered on or before the promised **calendar day**
+  (``delivered_date.normalize() <= promised_date.normalize()``).
+* ``lateness_days`` = delivered day − promised day (integer days, negative = early).
+* ``delivery_days`` = delivered day − order day (integer calendar days; 0 = same day,
+  1 = next day).
+* Shares are fractions in [0, 1] with Wilson CIs; ratings are on the review scale (1–5).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from insight import stats as st
+from insight._events import delivered_orders, need, next_order_within, ns
+from insight.stats import ALPHA, Comparison, RateComparison
+
+__all__ = ["on_time", "lateness", "delivery_days", "rating_by_delivery", "RatingByDelivery",
+           "repurchase_by_delivery", "within_days", "delivered", "QUOTED_EXPECTATIONS", "BINS"]
+
+#: what shoppers expect (DOMAIN.md): share expecting delivery within N days
+QUOTED_EXPECTATIONS = {1: 0.13, 2: 0.44}
+BINS = (0, 1, 2, 3, 5, 7, np.inf)
+
+
+def _groups(by) -> list[str]:
+    return [] if by is None else ([by] if isinstance(by, str) else list(by))
+
+
+def delivered(orders: pd.DataFrame, by=None) -> pd.DataFrame:
+    """Delivered orders (one row per order) with ``delivery_days`` and, when the order has
+    a promised date, ``lateness_days`` and ``late`` (bool; NaN when no promise)."""
+    groups = _groups(by)
+    need(orders, groups, "orders")
+    o = delivered_orders(orders, extra=groups)
+    day = o["delivered_date"].dt.normalize()
+    o["delivery_days"] = (day - o["order_date"].dt.normalize()).dt.days.astype("float64")
+    if "promised_date" in o.columns:
+        o["lateness_days"] = (day - o["promised_date"].dt.normalize()).dt.days.astype("float64")
+        o["late"] = (o["lateness_days"] > 0).where(o["lateness_days"].notna())
+    return o
+
+
+def _share_table(df: pd.DataFrame, flag: str, groups: list[str], alpha: float) -> pd.DataFrame:
+    w = df.dropna(subset=[flag, *groups])
+    w = w.assign(_f=w[flag].astype("float64"))
+    if groups:
+        g = w.groupby(groups, observed=True)["_f"].agg(k="sum", n="size").reset_index()
+    else:
+        g = pd.DataFrame({"k": [w["_f"].sum()], "n": [len(w)]})
+    g["k"] = g["k"].astype("int64")
+    g["value"] = g["k"] / g["n"]
+    g["ci_low"], g["ci_high"] = st.wilson_ci(g["k"], g["n"], alpha)
+    return g
+
+
+def on_time(orders: pd.DataFrame, by=None, *, alpha: float = ALPHA) -> pd.DataFrame:
+    """Share of delivered orders that arrived on or before the promised day.
+
+    One row per group: ``k`` (on time), ``n`` (delivered orders with a promise),
+    ``value`` and its Wilson CI.
+    """
+    need(orders, ["promised_date", "delivered_date"], "orders")
+    d = delivered(orders, by)
+    d["on_time"] = (~d["late"].astype("boolean")).astype("float64")
+    return _share_table(d, "on_time", _groups(by), alpha)
+
+
+def lateness(orders: pd.DataFrame, by=None, *, quantiles=(0.1, 0.25, 0.5, 0.75, 0.9),
+             alpha: float = ALPHA) -> pd.DataFrame:
+    """Distribution of ``lateness_days`` (delivered day − promised day; negative = early).
+
+    Columns: ``n``, ``mean`` with t CI, the quantiles ``q10 … q90``, ``late_share`` (Wilson
+    CI) and ``mean_late_days`` (mean lateness of the late orders only).
+    """
+    need(orders, ["promised_date", "delivered_date"], "orders")
+    groups = _groups(by)
+    d = delivered(orders, by).dropna(subset=["lateness_days", *groups])
+    d = d.assign(_late=(d["lateness_days"] > 0).astype("float64"),
+                 _ld=d["lateness_days"].where(d["lateness_days"] > 0))
+    gb = d.groupby(groups, observed=True) if groups else d.assign(_all=0).groupby("_all")
+    out = gb.agg(n=("lateness_days", "size"), mean=("lateness_days", "mean"),
+                 sd=("lateness_days", "std"), k_late=("_late", "sum"), mean_late_days=("_ld", "mean"))
+    out["mean_ci_low"], out["mean_ci_high"] = st.t_ci_arrays(out["mean"], out["sd"], out["n"], alpha)
+    qs = gb["lateness_days"].quantile(list(quantiles)).unstack()
+    qs.columns = [f"q{int(round(q * 100)):02d}" for q in qs.columns]
+    out = out.join(qs)
+    out["late_share"] = out["k_late"] / out["n"]
+    out["late_ci_low"], out["late_ci_high"] = st.wilson_ci(out["k_late"], out["n"], alpha)
+    out["k_late"] = out["k_late"].astype("int64")
+    cols = ["n", "mean", "mean_ci_low", "mean_ci_high", *qs.columns, "k_late", "late_share",
+            "late_ci_low", "late_ci_high", "mean_late_days"]
+    return out[cols].reset_index(drop=not groups)
+
+
+def delivery_days(orders: pd.DataFrame, by=None, *, alpha: float = ALPHA) -> pd.DataFrame:
+    """Calendar days from order to delivery: ``n``, ``mean`` (t CI), ``median`` with a
+    distribution-free order-statistic CI, ``q25``, ``q75``, ``q90``."""
+    groups = _groups(by)
+    d = delivered(orders, by).dropna(subset=["delivery_days", *groups])
+    d = d[d["delivery_days"] >= 0]
+    parts = d.groupby(groups, observed=True) if groups else [((), d)]
+    rows = []
+    for key, g in parts:  # one row per group (few groups), vectorized inside
+        key = key if isinstance(key, tuple) else (key,)
+        x = g["delivery_days"].to_numpy()
+        m, med = st.mean_ci(x, alpha), st.quantile_ci(x, 0.5, alpha)
+        q25, q75, q90 = np.quantile(x, [0.25, 0.75, 0.9]) if x.size else (np.nan,) * 3
+        rows.append(dict(zip(groups, key), n=m.n, mean=m.value, mean_ci_low=m.ci_low,
+                         mean_ci_high=m.ci_high, median=med.value, median_ci_low=med.ci_low,
+                         median_ci_high=med.ci_high, q25=q25, q75=q75, q90=q90))
+    return pd.DataFrame(rows)
+
+
+def within_days(orders: pd.DataFrame, days=(1, 2), by=None, *, alpha: float = ALPHA) -> pd.DataFrame:
+    """Share of delivered orders that arrived within ``d`` calendar days of the order, for
+    each ``d`` in ``days``, beside what shoppers say they expect (``expected_share``: 13%
+    next day, 44% within two days — the figures our users quote; NaN for other d)."""
+    groups = _groups(by)
+    d = delivered(orders, by).dropna(subset=["delivery_days", *groups])
+    frames = []
+    for day in days:  # a handful of thresholds
+        t = _share_table(d.assign(_w=(d["delivery_days"] <= day)), "_w", groups, alpha)
+        t.insert(len(groups), "days", day)
+        frames.append(t)
+    out = pd.concat(frames, ignore_index=True).rename(columns={"value": "share"})
+    out["expected_share"] = out["days"].map(QUOTED_EXPECTATIONS).astype("float64")
+    return out
+
+
+# ---------------------------------------------------------------- ratings
+
+@dataclass(frozen=True, eq=False)
+class RatingByDelivery:
+    """Mean review rating by delivery time and by late / on time.
+
+    ``by_days``: one row per delivery-days bin (``bin`` label, ``n``, ``mean``, t CI,
+    ``low_share`` = share of ratings ≤ 2 with Wilson CI).  ``by_late``: rows ``on_time``
+    and ``late``.  ``late_vs_on_time``: Welch t, difference = late − on time (rating
+    points).  ``trend``: Spearman correlation of delivery days with rating (``rho``,
+    ``p_value``).  ``matched``: reviews joined to a delivered order.
+    """
+    by_days: pd.DataFrame
+    by_late: pd.DataFrame
+    late_vs_on_time: Comparison | None
+    trend: dict = field(default_factory=dict)
+    matched: int = 0
+    unmatched: int = 0
+
+
+def _bin_labels(bins) -> list[str]:
+    """Integer-day labels for right-closed bins: (0,1] with the lowest included -> '0–1'."""
+    labels = []
+    for i, (lo, hi) in enumerate(zip(bins[:-1], bins[1:])):
+        a = int(lo) if i == 0 else int(lo) + 1
+        if np.isinf(hi):
+            labels.append(f"{a}+")
+        elif a == int(hi):
+            labels.append(f"{a}")
+        else:
+            labels.append(f"{a}–{int(hi)}")
+    return labels
+
+
+def _reviews_with_orders(d: pd.DataFrame, reviews: pd.DataFrame, match_days: int = 60):
+    """Attach each review to its delivered order: by order_id when given, else the
+    customer's latest order delivered on or before the review (within ``match_days``)."""
+    rv = reviews[reviews["rating"].notna()].copy()
+    cols = ["order_id", "customer_id", "delivered_date", "delivery_days", "late", "lateness_days"]
+    cols = [c for c in cols if c in d.columns]
+    has_oid = rv["order_id"].notna() if "order_id" in rv.columns else pd.Series(False, index=rv.index)
+    a = rv[has_oid].drop(columns=["customer_id"], errors="ignore").merge(
+        d[cols], on="order_id", how="inner")
+    b = pd.DataFrame()
+    rest = rv[~has_oid]
+    if len(rest) and "customer_id" in rest.columns and rest["customer_id"].notna().any():
+        left = (rest.dropna(subset=["customer_id"]).drop(columns=["order_id"], errors="ignore")
+                .assign(_t=lambda x: ns(x["created_at"])).sort_values("_t"))
+        right = (d[cols].dropna(subset=["delivered_date"])
+                 .assign(_t=lambda x: ns(x["delivered_date"])).sort_values("_t"))
+        b = pd.merge_asof(left, right, on="_t", by="customer_id", direction="backward",
+                          tolerance=pd.Timedelta(days=match_days)).dropna(subset=["order_id"])
+        b = b.drop(columns="_t")
+    m = pd.concat([a, b], ignore_index=True)
+    return m, len(rv) - len(m)
+
+
+def rating_by_delivery(orders: pd.DataFrame, reviews: pd.DataFrame, bins=BINS, *,
+                       alpha: float = ALPHA) -> RatingByDelivery:
+    """Mean rating (with t CI and n) per delivery-days bin (default 0–1, 2, 3, 4–5, 6–7,
+    8+ days) and for late versus on-time orders, with a Welch t-test of the difference and
+    a Spearman trend test over delivery days."""
+    from scipy.stats import spearmanr
+
+    need(reviews, ["rating"], "reviews")
+    d = delivered(orders)
+    m, unmatched = _reviews_with_orders(d, reviews)
+    bins = list(bins)
+    m = m[m["delivery_days"] >= 0]
+    m["bin"] = pd.cut(m["delivery_days"], bins, right=True, include_lowest=True,
+                      labels=_bin_labels(bins))
+    m["_low"] = (m["rating"] <= 2).astype("float64")
+
+    def table(key):
+        g = m.dropna(subset=[key]).groupby(key, observed=False).agg(
+            n=("rating", "size"), mean=("rating", "mean"), sd=("rating", "std"), k_low=("_low", "sum"))
+        g["ci_low"], g["ci_high"] = st.t_ci_arrays(g["mean"], g["sd"], g["n"], alpha)
+        g["low_share"] = g["k_low"] / g["n"]
+        g["low_ci_low"], g["low_ci_high"] = st.wilson_ci(g["k_low"], g["n"], alpha)
+        g["k_low"] = g["k_low"].astype("int64")
+        return g.drop(columns="sd").reset_index()
+
+    by_days = table("bin")
+    cmp, by_late = None, pd.DataFrame()
+    if "late" in m.columns and m["late"].notna().any():
+        m["timing"] = m["late"].map({True: "late", False: "on_time"})
+        by_late = table("timing").set_index("timing").reindex(["on_time", "late"]).reset_index()
+        late = m.loc[m["timing"].eq("late"), "rating"]
+        ontime = m.loc[m["timing"].eq("on_time"), "rating"]
+        if len(late) >= 2 and len(ontime) >= 2:
+            cmp = st.welch_test(late, ontime, alpha)
+    rho = spearmanr(m["delivery_days"], m["rating"]) if len(m) > 2 else None
+    trend = ({"rho": float(rho.statistic), "p_value": float(rho.pvalue), "n": len(m)} if rho is not None
+             else {})
+    return RatingByDelivery(by_days, by_late, cmp, trend, len(m), int(unmatched))
+
+
+# ---------------------------------------------------------------- repurchase
+
+def repurchase_by_delivery(orders: pd.DataFrame, window_days: int = 90, *, as_of=None,
+                           alpha: float = ALPHA) -> RateComparison:
+    """Do customers whose first delivered order came late order again less often?
+
+    Unit: each customer's first delivered order that had a promised date.  Outcome:
+    another order placed strictly after its delivery, within ``window_days`` days of the
+    delivery; only windows ending before ``as_of`` (default: last order date) count.
+    Groups ``late`` / ``on_time`` (difference = late − on time), Wilson CIs, two-proportion
+    z-test, odds ratio with Fisher p.
+    """
+    d = delivered(orders).dropna(subset=["late"])
+    first = d.sort_values("order_date", kind="stable").drop_duplicates("customer_id")
+    nx = next_order_within(first[["customer_id", "delivered_date", "late"]], orders, window_days,
+                           anchor="delivered_date", as_of=as_of)
+    obs = nx[nx["observed"]]
+    late, ok = obs[obs["late"].astype(bool)], obs[~obs["late"].astype(bool)]
+    res = st.compare_rates(int(late["repurchased"].sum()), len(late), int(ok["repurchased"].sum()),
+                           len(ok), labels=("late", "on_time"), alpha=alpha)
+    res.extra.update(unobserved=int((~nx["observed"]).sum()), window_days=window_days)
+    return res
