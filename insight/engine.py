@@ -376,22 +376,29 @@ def product_rates(orders: Any, returns: Any = None) -> ir.Table:
 
 
 # --------------------------------------------------------------------------- journeys
-def _ordered(events: ir.Table, case: str, activity: str, timestamp: str) -> ir.Table:
-    return events.select(_case=events[case], _act=events[activity].cast("string"), _ts=events[timestamp])
+def _ordered(events: ir.Table, case: str, activity: str, timestamp: str, tie_order) -> ir.Table:
+    e = events.select(_case=events[case], _act=events[activity].cast("string"), _ts=events[timestamp])
+    if tie_order:
+        rank = ibis.cases(*((e._act == a, i) for i, a in enumerate(tie_order)), else_=len(tie_order))
+    else:
+        rank = ibis.literal(0)
+    return e.mutate(_rank=rank.cast("int64"))
 
 
 def transitions(events: Any, *, case: str = "customer_id", activity: str = "event",
-                timestamp: str = "timestamp") -> ir.Table:
+                timestamp: str = "timestamp", tie_order=None) -> ir.Table:
     """Directly-follows pairs of an event log: one row per (source, target).
 
-    Within each case events are ordered by time, then by activity name (a
-    deterministic tie-break).  Columns: ``source, target, n`` (times the pair
+    Within each case events are ordered by time, then by position in
+    ``tie_order`` (e.g. ``insight.journey.EVENTS``; unlisted activities last),
+    then by activity name -- a deterministic tie-break for events at the same
+    instant.  Columns: ``source, target, n`` (times the pair
     follows directly), ``n_cases`` (cases with it at least once),
     ``mean_hours`` and ``median_hours`` between the two events.
     """
     (events,) = _tables(events)
-    e = _ordered(events, case, activity, timestamp)
-    w = ibis.window(group_by=e._case, order_by=[e._ts, e._act])
+    e = _ordered(events, case, activity, timestamp, tie_order)
+    w = ibis.window(group_by=e._case, order_by=[e._ts, e._rank, e._act])
     e = e.mutate(target=e._act.lead().over(w), _next=e._ts.lead().over(w))
     e = e.filter(e.target.notnull())
     hours = (e._next.epoch_seconds() - e._ts.epoch_seconds()).cast("float64") / 3600.0
@@ -402,17 +409,18 @@ def transitions(events: Any, *, case: str = "customer_id", activity: str = "even
 
 
 def variants(events: Any, *, case: str = "customer_id", activity: str = "event",
-             timestamp: str = "timestamp", sep: str = " > ") -> ir.Table:
+             timestamp: str = "timestamp", sep: str = " > ", tie_order=None) -> ir.Table:
     """Process variants: each case's ordered activity sequence and how many cases follow it.
 
     Columns: ``variant`` (activities joined by ``sep``), ``n_events``
-    (length), ``n_cases`` and ``share`` of all cases.  Sequences are built by
-    sorting an array of (time, activity) structs, which both DuckDB and Spark
+    (length), ``n_cases`` and ``share`` of all cases.  Events are ordered as
+    in :func:`transitions`.  Sequences are built by
+    sorting an array of (time, tie rank, activity) structs, which both DuckDB and Spark
     compile (Spark's SQL cannot order ``collect_list``).
     """
     (events,) = _tables(events)
-    e = _ordered(events, case, activity, timestamp)
-    seq = ibis.struct({"t": e._ts, "a": e._act}).collect().sort().map(lambda s: s.a)
+    e = _ordered(events, case, activity, timestamp, tie_order)
+    seq = ibis.struct({"t": e._ts, "r": e._rank, "a": e._act}).collect().sort().map(lambda s: s.a)
     per_case = e.group_by("_case").agg(_seq=seq)
     per_case = per_case.mutate(variant=per_case._seq.join(sep), n_events=per_case._seq.length().cast("int64"))
     v = per_case.group_by(["variant", "n_events"]).agg(n_cases=per_case.count())

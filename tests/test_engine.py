@@ -282,3 +282,12 @@ def test_jalali_calendar_agrees_with_jdatetime_over_decades():
     for i in rng.integers(0, len(cal), 300):
         d = jdatetime.date.fromgregorian(date=cal.day.iloc[i])
         assert (d.year, d.month) == (cal.j_year.iloc[i], cal.j_month.iloc[i])
+
+
+def test_tie_order_breaks_same_instant_ties(shop):
+    ev = shop[2]
+    order = ["order_placed", "review", "delivered"]   # review before delivered at the same instant
+    t = E.execute(E.transitions(ev, tie_order=order))
+    assert {(r.source, r.target) for r in t.itertuples()} >= {("order_placed", "review"), ("review", "delivered")}
+    v = E.execute(E.variants(ev, tie_order=order))
+    assert "order_placed > review > delivered" in set(v.variant)
