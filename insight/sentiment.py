@@ -1,0 +1,560 @@
+"""Persian sentiment: positive / neutral / negative per text with a score in [-1, 1].
+
+    from insight import sentiment
+    sentiment.predict(["غذا خیلی خوشمزه بود", "اصلا خوب نبود"])
+    #      label     score
+    # 0  positive   0.93
+    # 1  negative  -0.88
+
+The default model (``insight/models/sentiment_default.npz``) works with no
+training data.  It is a linear model (multinomial logistic regression) over
+
+* hashed char 1-5 grams and word 1-2 grams of the folded text
+  (:mod:`insight._hashing`, 2**bits columns per block, each block scaled by
+  1/sqrt(its n-gram count)), and
+* four features from the project's own lexicon with negation, intensifier and
+  emoji rules (:mod:`insight._lexicon`),
+
+trained by ``scripts/train_sentiment.py`` on the labelled public sets in
+``../shared/data`` only (SnappFood comments, SentiPers sentences; see
+docs/evaluation.md for the held-out results).  Coefficients are stored as plain
+numpy arrays (no pickles), so the file does not depend on the scikit-learn
+version.
+
+``score`` is P(positive) - P(negative) for a three-class model and
+2 P(positive) - 1 for a two-class model; ``label`` is the most likely class
+(two-class models call texts with ``|score| < neutral_band`` neutral).
+
+Labels accepted by :func:`train` / :func:`evaluate` (:func:`map_labels`):
+positive/neutral/negative (also pos/neu/neg, HAPPY/SAD, مثبت/خنثی/منفی), signs
+(-1/0/+1, SentiPers -2..+2), or 1-5 ratings (1-2 negative, 3 neutral, 4-5 positive).
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from insight import _hashing as hx
+from insight import _lexicon as lx
+
+__all__ = ["predict", "train", "evaluate", "cross_validate", "choose_model", "map_labels",
+           "fold", "load_model", "default_model", "lexicon_score", "classification_summary",
+           "SentimentModel", "EvalResult", "CVResult", "LABELS"]
+
+LABELS = ("positive", "neutral", "negative")
+MODEL_DIR = Path(__file__).with_name("models")
+DEFAULT_MODEL = MODEL_DIR / "sentiment_default.npz"
+CHUNK = 20_000          # texts per hashing batch (bounds memory)
+N_LEX = 4               # lexicon feature columns
+
+# ------------------------------------------------------------------ folding
+_DIGITS = {c: str(i % 10) for i, c in enumerate("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩")}
+_FOLD = str.maketrans({
+    "ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه", "ۀ": "ه", "ە": "ه", "أ": "ا", "إ": "ا", "ٱ": "ا",
+    "ؤ": "و", "\u200c": " ", "\u200d": None, "\u200e": None, "\u200f": None, "ـ": None,
+    "\u00a0": " ", "\t": " ", "\n": " ", "\r": " ", "\ufe0f": None, **_DIGITS,
+    **{chr(c): None for c in range(0x064B, 0x0660)}, "\u0670": None,
+})
+_REPEAT = re.compile(r"(\S)\1{2,}")
+_SPACES = re.compile(r" {2,}")
+
+
+def fold(texts) -> list[str]:
+    """Canonical form the model and lexicon see (one pass over the joined batch).
+
+    Arabic letter forms -> Persian (ي ى -> ی, ك -> ک, ة ۀ -> ه), Persian/Arabic digits ->
+    0-9, ZWNJ and line breaks -> space, diacritics and tatweel dropped, Latin lower-cased,
+    3+ repeats of a character -> one (عاااالی -> عالی), runs of spaces -> one.
+    Applied after :func:`insight.text.normalize`, it also keeps the model stable if the
+    normalizer changes."""
+    texts = [t if isinstance(t, str) else "" for t in texts]
+    if not texts:
+        return []
+    big = "\x00".join(texts)
+    if big.count("\x00") != len(texts) - 1:  # NULs inside texts: drop them first
+        big = "\x00".join(t.replace("\x00", " ") for t in texts)
+    big = big.translate(_FOLD).lower()
+    big = _REPEAT.sub(r"\1", big)
+    big = _SPACES.sub(" ", big)
+    return [t.strip() for t in big.split("\x00")]
+
+
+def _normalize(texts: list[str]) -> list[str]:
+    """insight.text.normalize (hazm-equivalent, batched) when available."""
+    try:
+        from insight.text import normalize
+    except ImportError:  # insight.text not there yet: fold() alone handles letters/digits/ZWNJ
+        return texts
+    return list(normalize(texts))
+
+
+def _prepare(texts: list[str]) -> list[str]:
+    return fold(_normalize(texts))
+
+
+# ------------------------------------------------------------------ features
+@dataclass
+class _Feats:
+    n: int
+    char_doc: np.ndarray
+    char_col: np.ndarray
+    char_inv: np.ndarray   # 1/sqrt(char n-gram count) per doc
+    word_doc: np.ndarray
+    word_col: np.ndarray
+    word_inv: np.ndarray
+    lex: np.ndarray        # (n, N_LEX)
+
+
+def _lex_features(c: dict[str, np.ndarray]) -> np.ndarray:
+    return np.column_stack([lx.score_from(c), np.tanh(c["pos"] / 2), np.tanh(c["neg"] / 2),
+                            np.tanh(c["emoji"] / 2)])
+
+
+def _features(folded: list[str], bits: int) -> _Feats:
+    b = hx.batch(folded)
+    cd, ch = hx.char_ngrams(b, 1, 5)
+    wd, wh = hx.word_ngrams(b, 2)
+    n = len(folded)
+    cinv = 1 / np.sqrt(np.maximum(np.bincount(cd, minlength=n), 1))
+    winv = 1 / np.sqrt(np.maximum(np.bincount(wd, minlength=n), 1))
+    lexf = _lex_features(lx.contributions(b))
+    return _Feats(n, cd, hx.column(ch, bits), cinv, wd, hx.column(wh, bits), winv, lexf)
+
+
+def _design(f: _Feats, bits: int):
+    """Sparse design matrix (training only): [char block | word block | lexicon]."""
+    import scipy.sparse as sp
+
+    D = 1 << bits
+    rows = np.concatenate([f.char_doc, f.word_doc, np.repeat(np.arange(f.n), N_LEX)])
+    cols = np.concatenate([f.char_col, D + f.word_col, 2 * D + np.tile(np.arange(N_LEX), f.n)])
+    vals = np.concatenate([f.char_inv[f.char_doc], f.word_inv[f.word_doc], f.lex.ravel()])
+    return sp.csr_matrix((vals, (rows, cols)), shape=(f.n, 2 * D + N_LEX))
+
+
+# ------------------------------------------------------------------ model
+@dataclass
+class SentimentModel:
+    """A linear model over hashed n-grams + lexicon features.
+
+    ``coef`` has one row per class in ``classes`` (three-class models) or a single row
+    for ``classes = ("negative", "positive")`` (the positive-class logit)."""
+    classes: tuple[str, ...]
+    coef: np.ndarray          # (k, 2 * 2**bits + N_LEX) float32
+    intercept: np.ndarray     # (k,)
+    bits: int = 18
+    neutral_band: float = 0.0
+    meta: dict = field(default_factory=dict)
+
+    # -- scoring
+    def _logits(self, folded: list[str]) -> np.ndarray:
+        D = 1 << self.bits
+        out = np.empty((len(folded), self.coef.shape[0]))
+        for s in range(0, len(folded), CHUNK):
+            f = _features(folded[s:s + CHUNK], self.bits)
+            for j, w in enumerate(self.coef):
+                z = np.bincount(f.char_doc, weights=w[f.char_col], minlength=f.n) * f.char_inv
+                z += np.bincount(f.word_doc, weights=w[D + f.word_col], minlength=f.n) * f.word_inv
+                z += f.lex @ w[2 * D:]
+                out[s:s + f.n, j] = z + self.intercept[j]
+        return out
+
+    def predict_folded(self, folded: list[str]) -> pd.DataFrame:
+        """label / score / p_<class> for already prepared (normalized + folded) texts."""
+        z = self._logits(folded)
+        if len(self.classes) == 2:
+            p_pos = 1 / (1 + np.exp(-z[:, 0]))
+            score = 2 * p_pos - 1
+            label = np.where(score >= 0, "positive", "negative")
+            label = np.where(np.abs(score) < self.neutral_band, "neutral", label)
+            probs = {"p_negative": 1 - p_pos, "p_positive": p_pos}
+        else:
+            z = z - z.max(axis=1, keepdims=True)
+            p = np.exp(z)
+            p /= p.sum(axis=1, keepdims=True)
+            cls = list(self.classes)
+            score = p[:, cls.index("positive")] - p[:, cls.index("negative")]
+            label = np.asarray(cls, dtype=object)[p.argmax(axis=1)]
+            probs = {f"p_{c}": p[:, i] for i, c in enumerate(cls)}
+        return pd.DataFrame({"label": label, "score": score, **probs})
+
+    def describe(self) -> str:
+        m = self.meta
+        return m.get("description", f"linear model ({'/'.join(self.classes)}), "
+                                    f"trained on {m.get('n_train', '?')} texts")
+
+    # -- persistence (plain arrays, no pickles)
+    def save(self, path) -> Path:
+        """Write the model as a compressed .npz; coefficients as int8 with a per-class scale
+        when ``meta['quantize']`` is true (the default model), else float32."""
+        path = Path(path)
+        coef = self.coef.astype(np.float32)
+        extra = {}
+        if self.meta.get("quantize", False):
+            scale = np.abs(coef).max(axis=1) / 127.0
+            scale[scale == 0] = 1.0
+            extra["coef_q"] = np.round(coef / scale[:, None]).astype(np.int8)
+            extra["coef_scale"] = scale.astype(np.float32)
+        else:
+            extra["coef"] = coef
+        np.savez_compressed(path, classes=np.array(self.classes), intercept=self.intercept.astype(np.float64),
+                            bits=np.int64(self.bits), neutral_band=np.float64(self.neutral_band),
+                            meta=np.array(json.dumps(self.meta, ensure_ascii=False)), **extra)
+        return path
+
+
+def load_model(path) -> SentimentModel:
+    """Read a model written by :meth:`SentimentModel.save`."""
+    with np.load(Path(path), allow_pickle=False) as z:
+        if "coef_q" in z:
+            coef = z["coef_q"].astype(np.float32) * z["coef_scale"][:, None]
+        else:
+            coef = z["coef"]
+        return SentimentModel(tuple(str(c) for c in z["classes"]), coef, z["intercept"],
+                              int(z["bits"]), float(z["neutral_band"]), json.loads(str(z["meta"])))
+
+
+@lru_cache(maxsize=1)
+def default_model() -> SentimentModel:
+    """The shipped model (see docs/evaluation.md)."""
+    if not DEFAULT_MODEL.exists():
+        raise FileNotFoundError(f"{DEFAULT_MODEL} is missing; run scripts/train_sentiment.py")
+    return load_model(DEFAULT_MODEL)
+
+
+# ------------------------------------------------------------------ public API
+def _as_series(texts) -> pd.Series:
+    if isinstance(texts, str):
+        raise TypeError("pass a list/Series of texts, not a single string (wrap it: [text])")
+    if isinstance(texts, pd.DataFrame):
+        raise TypeError("pass a Series/list of texts, not a DataFrame (e.g. df['text'])")
+    return texts if isinstance(texts, pd.Series) else pd.Series(list(texts), dtype=object)
+
+
+def predict(texts, model: SentimentModel | str | None = None) -> pd.DataFrame:
+    """Sentiment of each text: DataFrame with ``label`` (positive/neutral/negative) and
+    ``score`` in [-1, 1] (plus ``p_<class>`` probabilities), index aligned to ``texts``.
+
+    ``model``: None (the shipped default), a :class:`SentimentModel`, or ``"lexicon"``
+    (rules only: score = lexicon score, neutral when |score| < 0.1).
+    Missing / empty texts get NaN label and score.  Identical texts are scored once."""
+    s = _as_series(texts)
+    ok = s.notna() & (s.astype("str").str.strip() != "") if len(s) else pd.Series([], dtype=bool)
+    codes, uniques = pd.factorize(s.where(ok))
+    uniq = [str(u) for u in uniques]
+    folded = _prepare(uniq)
+    if isinstance(model, str) and model == "lexicon":
+        sc = lexicon_score(folded, prepared=True)["score"].to_numpy()
+        lab = np.where(sc >= 0.1, "positive", np.where(sc <= -0.1, "negative", "neutral"))
+        res = pd.DataFrame({"label": lab, "score": sc})
+    else:
+        model = model or default_model()
+        res = model.predict_folded(folded)
+    if len(res):
+        out = res.iloc[np.where(codes >= 0, codes, 0)].reset_index(drop=True)
+    else:
+        out = pd.DataFrame({c: np.full(len(s), np.nan) for c in ["label", "score"]})
+    out.index = s.index
+    bad = codes < 0
+    if bad.any():
+        out.loc[bad, :] = np.nan
+    out["label"] = out["label"].astype("str").where(~bad)
+    out["score"] = out["score"].astype("float64").clip(-1, 1)
+    return out
+
+
+def lexicon_score(texts, *, prepared: bool = False) -> pd.DataFrame:
+    """Rules-only lexicon result per text: ``score`` in [-1, 1], ``pos``/``neg`` sums,
+    ``emoji`` sum and ``n_hits`` (polar words/phrases matched)."""
+    texts = list(texts)
+    folded = texts if prepared else _prepare([t if isinstance(t, str) else "" for t in texts])
+    c = lx.contributions(hx.batch(folded))
+    return pd.DataFrame({"score": lx.score_from(c), "pos": c["pos"], "neg": c["neg"],
+                         "emoji": c["emoji"], "n_hits": c["n_hits"]})
+
+
+# ------------------------------------------------------------------ labels
+_LABEL_WORDS = {
+    "positive": "positive", "pos": "positive", "happy": "positive", "مثبت": "positive", "+": "positive",
+    "neutral": "neutral", "neu": "neutral", "mixed": "neutral", "خنثی": "neutral", "0": "neutral",
+    "negative": "negative", "neg": "negative", "sad": "negative", "منفی": "negative", "-": "negative",
+}
+
+
+def map_labels(labels, scale: str | None = None) -> pd.Series:
+    """Map labels to positive / neutral / negative (NaN stays NaN).
+
+    ``scale``: ``"rating"`` (1-5: 1-2 negative, 3 neutral, 4-5 positive), ``"sign"``
+    (< 0 negative, 0 neutral, > 0 positive) or None to infer: numbers all in 1..5 with
+    some value >= 2 are ratings, other numbers in -2..2 are signs.  Strings: positive /
+    neutral / negative, pos/neu/neg, HAPPY/SAD, مثبت/خنثی/منفی (any case)."""
+    s = labels if isinstance(labels, pd.Series) else pd.Series(list(labels), dtype=object)
+    num = pd.to_numeric(s, errors="coerce")
+    is_num = num.notna() | s.isna()
+    if bool(is_num.all()) and num.notna().any():
+        v = num.astype("float64")
+        vals = v.dropna()
+        if scale is None:
+            if vals.between(1, 5).all() and (vals >= 2).any() and (vals == vals.round()).all():
+                scale = "rating"
+            elif vals.between(-2, 2).all():
+                scale = "sign"
+            else:
+                raise ValueError(f"numeric labels in {vals.min()}..{vals.max()}: pass scale='rating' "
+                                 "(1-5) or scale='sign'")
+        if scale == "rating":
+            if not vals.between(1, 5).all():
+                raise ValueError("ratings must be in 1..5")
+            out = np.select([v <= 2.5, v < 3.5], ["negative", "neutral"], "positive")
+        elif scale == "sign":
+            out = np.select([v < 0, v == 0], ["negative", "neutral"], "positive")
+        else:
+            raise ValueError(f"scale must be 'rating', 'sign' or None, got {scale!r}")
+        return pd.Series(out, index=s.index, dtype="str").where(v.notna())
+    key = s.astype("str").str.strip().str.lower()
+    out = key.map(_LABEL_WORDS)
+    bad = out.isna() & s.notna()
+    if bad.any():
+        raise ValueError(f"unknown sentiment label(s) {sorted(set(s[bad].astype(str)))[:5]}; use "
+                         "positive/neutral/negative, HAPPY/SAD, -1/0/1 or 1-5 ratings")
+    return out.astype("str").where(s.notna())
+
+
+# ------------------------------------------------------------------ training
+def train(texts, labels, *, C: float = 3.0, bits: int = 18, scale: str | None = None,
+          sample_weight=None, class_weight="balanced", neutral_band: float = 0.0,
+          max_iter: int = 2000, meta: dict | None = None) -> SentimentModel:
+    """Fit a model on labelled texts (labels: see :func:`map_labels`).
+
+    Two classes present (positive, negative) -> a binary model; neutral too -> three
+    classes.  ``C``: inverse L2 strength of the logistic regression; ``bits``: hash
+    table size per block (2**bits).  Returns a :class:`SentimentModel`."""
+    from sklearn.linear_model import LogisticRegression
+
+    t = _as_series(texts).reset_index(drop=True)
+    y = map_labels(labels, scale).reset_index(drop=True)
+    if len(t) != len(y):
+        raise ValueError(f"{len(t)} texts but {len(y)} labels")
+    keep = (y.notna() & t.notna()).to_numpy()
+    t, y = t[keep], y[keep]
+    classes = sorted(set(y))
+    if not {"positive", "negative"} <= set(classes):
+        raise ValueError(f"need both positive and negative examples, got {classes}")
+    folded = _prepare([str(x) for x in t])
+    X = _design(_features(folded, bits), bits)
+    sw = None if sample_weight is None else np.asarray(sample_weight, dtype=float)[keep]
+    clf = LogisticRegression(C=C, max_iter=max_iter, class_weight=class_weight)
+    clf.fit(X, y.to_numpy(), sample_weight=sw)
+    cls = tuple(str(c) for c in clf.classes_)
+    info = {"n_train": int(len(y)), "n_by_class": {c: int((y == c).sum()) for c in cls},
+            "C": C, "bits": bits, "features": "char 1-5 + word 1-2 hashed, lexicon x4",
+            **(meta or {})}
+    return SentimentModel(cls, clf.coef_.astype(np.float32), clf.intercept_.astype(np.float64),
+                          bits, neutral_band, info)
+
+
+# ------------------------------------------------------------------ evaluation
+@dataclass
+class EvalResult:
+    """Classification quality on labelled texts.
+
+    ``macro_f1`` with a percentile bootstrap CI (``n_boot`` resamples of texts),
+    ``accuracy`` with a Wilson CI, ``confusion`` (rows = true, columns = predicted) and
+    ``per_class`` (precision, recall, f1, support).  ``mode``: "3-class" or "binary"
+    (true labels only positive/negative: the prediction is the sign of the score)."""
+    macro_f1: float
+    macro_f1_ci: tuple[float, float]
+    accuracy: float
+    accuracy_ci: tuple[float, float]
+    n: int
+    confusion: pd.DataFrame
+    per_class: pd.DataFrame
+    mode: str = "3-class"
+
+    def as_dict(self) -> dict:
+        return {"n": self.n, "mode": self.mode, "macro_f1": self.macro_f1,
+                "macro_f1_ci_low": self.macro_f1_ci[0], "macro_f1_ci_high": self.macro_f1_ci[1],
+                "accuracy": self.accuracy, "accuracy_ci_low": self.accuracy_ci[0],
+                "accuracy_ci_high": self.accuracy_ci[1]}
+
+
+def _macro_f1_from_counts(cm: np.ndarray) -> np.ndarray:
+    """Macro-F1 from confusion matrices (..., k, k); classes absent from both truth and
+    prediction are left out (as sklearn does for labels that never appear)."""
+    tp = np.diagonal(cm, axis1=-2, axis2=-1).astype(float)
+    t = cm.sum(axis=-1).astype(float)
+    p = cm.sum(axis=-2).astype(float)
+    denom = t + p
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f1 = np.where(denom > 0, 2 * tp / denom, np.nan)
+    return np.nanmean(f1, axis=-1)
+
+
+def classification_summary(y_true, y_pred, *, labels=None, n_boot: int = 1000, seed: int = 0,
+                           alpha: float = 0.05, mode: str = "3-class") -> EvalResult:
+    """Macro-F1 (bootstrap CI), accuracy (Wilson CI), confusion table, per-class scores."""
+    from insight.stats import wilson_ci
+
+    yt = np.asarray(pd.Series(y_true).astype("str"))
+    yp = np.asarray(pd.Series(y_pred).astype("str"))
+    if yt.size != yp.size:
+        raise ValueError(f"{yt.size} true labels but {yp.size} predictions")
+    if yt.size == 0:
+        raise ValueError("nothing to evaluate (no labelled texts)")
+    labs = list(labels) if labels is not None else [c for c in LABELS if c in set(yt) | set(yp)]
+    extra = sorted((set(yt) | set(yp)) - set(labs))
+    labs += extra
+    k = len(labs)
+    pos = {c: i for i, c in enumerate(labs)}
+    ti = np.array([pos[c] for c in yt])
+    pi = np.array([pos[c] for c in yp])
+    cm = np.bincount(ti * k + pi, minlength=k * k).reshape(k, k)
+    f1 = float(_macro_f1_from_counts(cm))
+    rng = np.random.default_rng(seed)
+    n = yt.size
+    boots = []
+    step = max(1, 2_000_000 // n)
+    for s in range(0, n_boot, step):
+        m = min(step, n_boot - s)
+        idx = rng.integers(0, n, size=(m, n))
+        cell = (ti[idx] * k + pi[idx]) + (np.arange(m)[:, None] * k * k)
+        boots.append(_macro_f1_from_counts(np.bincount(cell.ravel(), minlength=m * k * k)
+                                           .reshape(m, k, k)))
+    boots = np.concatenate(boots) if boots else np.array([f1])
+    lo, hi = np.quantile(boots, [alpha / 2, 1 - alpha / 2])
+    acc_k = int(np.trace(cm))
+    alo, ahi = wilson_ci(acc_k, n, alpha)
+    tp = np.diag(cm).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        prec = tp / cm.sum(axis=0)
+        rec = tp / cm.sum(axis=1)
+        f1c = 2 * prec * rec / (prec + rec)
+    per = pd.DataFrame({"precision": prec, "recall": rec, "f1": np.nan_to_num(f1c),
+                        "support": cm.sum(axis=1)}, index=pd.Index(labs, name="label"))
+    conf = pd.DataFrame(cm, index=pd.Index(labs, name="true"), columns=pd.Index(labs, name="predicted"))
+    return EvalResult(f1, (float(lo), float(hi)), acc_k / n, (float(alo), float(ahi)), int(n),
+                      conf, per, mode)
+
+
+def evaluate(model, texts, labels, *, scale: str | None = None, binary: bool | None = None,
+             n_boot: int = 1000, seed: int = 0) -> EvalResult:
+    """Evaluate ``model`` (a :class:`SentimentModel`, None for the default, or "lexicon")
+    on labelled texts.  When the true labels are only positive/negative (``binary`` None
+    -> inferred) the prediction is the sign of the score, so a three-class model is
+    judged on polarity; otherwise on its labels."""
+    t = _as_series(texts).reset_index(drop=True)
+    y = map_labels(labels, scale).reset_index(drop=True)
+    keep = (y.notna() & t.notna()).to_numpy()
+    t, y = t[keep], y[keep]
+    pred = predict(t, model)
+    if binary is None:
+        binary = set(y) <= {"positive", "negative"}
+    if binary:
+        yp = np.where(pred["score"].to_numpy() >= 0, "positive", "negative")
+        return classification_summary(y, yp, labels=["positive", "negative"], n_boot=n_boot,
+                                      seed=seed, mode="binary")
+    return classification_summary(y, pred["label"], n_boot=n_boot, seed=seed)
+
+
+@dataclass
+class CVResult:
+    """k-fold cross-validation: per-fold table and pooled out-of-fold evaluation."""
+    folds: pd.DataFrame          # fold, n_train, n_test, accuracy, macro_f1
+    pooled: EvalResult           # all out-of-fold predictions together
+    k: int
+
+    @property
+    def accuracy(self) -> float:
+        return self.pooled.accuracy
+
+    @property
+    def macro_f1(self) -> float:
+        return self.pooled.macro_f1
+
+
+def cross_validate(texts, labels, k: int = 5, *, seed: int = 0, scale: str | None = None,
+                   groups=None, n_boot: int = 1000, **train_kw) -> CVResult:
+    """Stratified k-fold CV of :func:`train` (grouped by ``groups`` when given, e.g. the
+    review a sentence came from).  Pooled out-of-fold predictions are evaluated once
+    (binary labels -> sign of the score, as in :func:`evaluate`)."""
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+
+    t = _as_series(texts).reset_index(drop=True)
+    y = map_labels(labels, scale).reset_index(drop=True)
+    keep = (y.notna() & t.notna()).to_numpy()
+    t, y = t[keep].reset_index(drop=True), y[keep].reset_index(drop=True)
+    if y.value_counts().min() < k:
+        raise ValueError(f"each class needs at least k={k} examples: {y.value_counts().to_dict()}")
+    binary = set(y) <= {"positive", "negative"}
+    if groups is not None:
+        g = np.asarray(groups)[keep]
+        splits = StratifiedGroupKFold(k, shuffle=True, random_state=seed).split(t, y, g)
+    else:
+        splits = StratifiedKFold(k, shuffle=True, random_state=seed).split(t, y)
+    oof = np.empty(len(t), dtype=object)
+    rows = []
+    for i, (tr, te) in enumerate(splits):
+        m = train(t.iloc[tr], y.iloc[tr], **train_kw)
+        p = predict(t.iloc[te], m)
+        lab = (np.where(p["score"].to_numpy() >= 0, "positive", "negative") if binary
+               else p["label"].to_numpy())
+        oof[te] = lab
+        r = classification_summary(y.iloc[te], lab, n_boot=0, mode="binary" if binary else "3-class")
+        rows.append({"fold": i, "n_train": len(tr), "n_test": len(te), "accuracy": r.accuracy,
+                     "macro_f1": r.macro_f1})
+    pooled = classification_summary(y, oof, n_boot=n_boot, mode="binary" if binary else "3-class",
+                                    labels=["positive", "negative"] if binary else None)
+    return CVResult(pd.DataFrame(rows), pooled, k)
+
+
+def choose_model(texts, labels, *, min_n: int = 300, min_per_class: int = 30, k: int = 5,
+                 scale: str | None = None, seed: int = 0) -> tuple[SentimentModel, dict]:
+    """Pick the model a report should use for these texts, and describe the choice.
+
+    With at least ``min_n`` labelled texts including ``min_per_class`` positive and
+    negative ones, a model is trained on the user's own labels and k-fold
+    cross-validated; it is used when its cross-validated macro-F1 is at least the
+    default model's on the same texts (the default never saw them).  Otherwise the
+    default model is used.  Returns ``(model, info)``; ``info`` has ``model``
+    ("own" / "default"), ``reason``, ``n``, ``n_by_class``, ``cv_accuracy`` (+ CI),
+    ``cv_macro_f1``, ``default_accuracy``, ``default_macro_f1`` and a one-line ``text``."""
+    t = _as_series(texts).reset_index(drop=True)
+    y = map_labels(labels, scale).reset_index(drop=True)
+    keep = (y.notna() & t.notna()).to_numpy()
+    t, y = t[keep], y[keep]
+    counts = {c: int((y == c).sum()) for c in LABELS}
+    info = {"n": int(len(y)), "n_by_class": counts, "cv_accuracy": None, "cv_accuracy_ci": None,
+            "cv_macro_f1": None, "default_accuracy": None, "default_macro_f1": None}
+    base = default_model()
+    if len(y):
+        d = evaluate(base, t, y, n_boot=0)
+        info.update(default_accuracy=d.accuracy, default_macro_f1=d.macro_f1)
+    enough = len(y) >= min_n and counts["positive"] >= min_per_class and counts["negative"] >= min_per_class
+    if not enough:
+        info.update(model="default", reason=f"fewer than {min_n} labelled texts with at least "
+                    f"{min_per_class} positive and negative ones (have {len(y)}: {counts})")
+        info["text"] = f"Default model ({base.describe()}); {info['reason']}."
+        return base, info
+    cv = cross_validate(t, y, k=k, seed=seed, n_boot=500)
+    info.update(cv_accuracy=cv.accuracy, cv_accuracy_ci=cv.pooled.accuracy_ci,
+                cv_macro_f1=cv.macro_f1)
+    if cv.macro_f1 >= (info["default_macro_f1"] or 0):
+        own = train(t, y, meta={"description": f"trained on the user's {len(y)} rated texts"})
+        info.update(model="own", reason=f"{k}-fold cross-validated macro-F1 {cv.macro_f1:.2f} >= "
+                    f"default model's {info['default_macro_f1']:.2f} on the same texts")
+        info["text"] = (f"Model trained on your {len(y)} rated texts; {k}-fold cross-validated "
+                        f"accuracy {cv.accuracy:.1%} (95% CI {cv.pooled.accuracy_ci[0]:.1%}-"
+                        f"{cv.pooled.accuracy_ci[1]:.1%}), macro-F1 {cv.macro_f1:.2f}.")
+        return own, info
+    info.update(model="default", reason=f"own model's cross-validated macro-F1 {cv.macro_f1:.2f} "
+                f"< default model's {info['default_macro_f1']:.2f}")
+    info["text"] = (f"Default model ({base.describe()}): accuracy {info['default_accuracy']:.1%} on "
+                    f"your {len(y)} rated texts, better than a model trained on them "
+                    f"({k}-fold CV accuracy {cv.accuracy:.1%}).")
+    return base, info
