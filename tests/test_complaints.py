@@ -150,3 +150,31 @@ def test_silent_customers(orders):
     assert br.loc["late", "silent"] == 2 and br.loc["returned", "silent"] == 1
     # with no complaints at all every bad customer is silent
     assert C.silent_customers(orders, None).share.value == 1.0
+
+
+# ------------------------------------------------------------------ recovery on the sample data
+
+@pytest.fixture(scope="module")
+def sample_ds():
+    sample = pytest.importorskip("insight.sample")
+    return sample.generate(customers=3000, seed=7)
+
+
+def test_sample_resolved_complaints_buy_again_more(sample_ds):
+    from insight.sample import EFFECTS
+
+    # generator: repurchase odds x1.2 (fast) / x0.7 (slow) vs x0.35 when unresolved
+    assert EFFECTS.or_repurchase_complaint["unresolved"] < EFFECTS.or_repurchase_complaint["slow"]
+    r = C.repurchase_after(sample_ds.complaints, sample_ds.orders, window_days=90)
+    assert r.odds_ratio.ci_low > 1 and r.significant
+    assert r.rates.set_index("group").loc["resolved", "rate"] > 0.5
+
+
+def test_sample_resolution_and_contacts(sample_ds):
+    rt = C.resolution_time(sample_ds.complaints)
+    # 45% resolved within 24 h, 40% in 1-14 days, 15% never: median between 1 and 3 days
+    assert 24 < rt.median < 72 and rt.ci_low < rt.median < rt.ci_high
+    rc = C.repeat_contacts(sample_ds.complaints).set_index("metric")
+    assert 0.3 < rc.loc["repeat_contact_share", "value"] < 0.65
+    s = C.silent_customers(sample_ds.orders, sample_ds.complaints, sample_ds.returns)
+    assert s.share.n > 500 and 0 < s.share.value < 1

@@ -152,3 +152,37 @@ def test_olist_late_delivery_lowers_review_score(shared_data):
     assert w.loc[2, "share"] == pytest.approx(0.0361, abs=5e-4)
     med = D.delivery_days(lines).iloc[0]
     assert med["median"] == 10.0 and med["mean"] == pytest.approx(12.42, abs=0.01)
+
+
+# ------------------------------------------------------------------ recovery on the sample data
+
+@pytest.fixture(scope="module")
+def sample_ds():
+    sample = pytest.importorskip("insight.sample")
+    return sample.generate(customers=3000, seed=7)
+
+
+def test_sample_late_delivery_lowers_rating(sample_ds):
+    from insight.sample import EFFECTS
+
+    assert EFFECTS.rating_late < 0
+    r = D.rating_by_delivery(sample_ds.orders, sample_ds.reviews)
+    c = r.late_vs_on_time
+    assert c.significant and c.ci_high < 0            # the CI excludes "no difference"
+    assert -2.0 < c.difference < -0.8                 # latent -1.3 stars, plus returns/complaints
+    assert r.by_late.set_index("timing").loc["late", "n"] > 200
+
+
+def test_sample_late_delivery_lowers_repurchase(sample_ds):
+    from insight.sample import EFFECTS
+
+    assert EFFECTS.or_repurchase_late < 1
+    r = D.repurchase_by_delivery(sample_ds.orders, window_days=90)
+    assert r.odds_ratio.ci_high < 1 and r.significant  # diluted toward 1 but below it
+    assert r.rates.set_index("group").loc["late", "rate"] < r.rates.set_index("group").loc["on_time", "rate"]
+
+
+def test_sample_on_time_matches_generator(sample_ds):
+    # P(late) is 0.05-0.19 by city tier (x2.5 odds around Nowruz): overall on time ~ 85-90%
+    r = D.on_time(sample_ds.orders).iloc[0]
+    assert 0.83 < r["value"] < 0.92 and r["ci_high"] - r["ci_low"] < 0.02

@@ -104,3 +104,28 @@ def test_repurchase_after_return():
     assert rates.loc["kept", ["k", "n"]].tolist() == [2, 2]
     assert r.difference.difference == -1.0
     assert r.odds_ratio.p_value == pytest.approx(1 / 3)   # Fisher 2x2 [[0,2],[2,0]]
+
+
+# ------------------------------------------------------------------ recovery on the sample data
+
+@pytest.fixture(scope="module")
+def sample_ds():
+    sample = pytest.importorskip("insight.sample")
+    return sample.generate(customers=3000, seed=7)
+
+
+def test_sample_problem_products_flagged(sample_ds):
+    from insight.sample import EFFECTS
+
+    out = R.rates(sample_ds.orders, sample_ds.returns)
+    top3 = set(out["product_id"].head(3))
+    assert top3 == set(EFFECTS.problem_products)            # highest shrunk return rates
+    assert out.set_index("product_id").loc[list(EFFECTS.problem_products), "flag"].all()
+    back = R.rates(sample_ds.orders, kind="backorder")
+    # the air fryer (backordered 30% vs 1.5%) tops the backorder list and is flagged
+    assert back["product_id"].iloc[0] in EFFECTS.problem_products and back["flag"].iloc[0]
+
+
+def test_sample_returners_reorder_less(sample_ds):
+    r = R.repurchase_after_return(sample_ds.orders, sample_ds.returns, window_days=90)
+    assert r.difference.difference < 0 and r.odds_ratio.ci_high < 1
