@@ -1,0 +1,132 @@
+"""``load``: read, type, validate and quarantine; return a ``Dataset``."""
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from insight.contract import TABLES, Dataset
+from insight.data.mapping import Mapping, discover, read_mapping
+from insight.data.parse import Issues, parse_table
+from insight.data.readers import read_table
+from insight.data.report import DataError, TableReport, ValidationReport
+from insight.data.validate import (PARENT_KEY, check_duplicates, check_references, check_return_dates,
+                                   check_values, reasons, summarize)
+
+MAPPING_NAMES = ("mapping.yml", "mapping.yaml")
+
+
+def _resolve_inputs(path, mapping) -> tuple[Mapping, Path]:
+    path = Path(path)
+    if mapping is not None:
+        m = read_mapping(mapping)
+        if path.is_dir():
+            base = path
+        elif path.suffix.lower() in (".yml", ".yaml") and path.is_file():
+            base = m.data_dir or path.parent
+        else:
+            raise DataError(f"{path}: not a folder. Pass the folder that holds the export files.")
+        return m, base
+    if path.is_file() and path.suffix.lower() in (".yml", ".yaml"):
+        m = read_mapping(path)
+        return m, m.data_dir or path.parent
+    if path.is_dir():
+        for name in MAPPING_NAMES:
+            if (path / name).is_file():
+                m = read_mapping(path / name)
+                return m, path if m.data_dir == path else (m.data_dir or path)
+        return discover(path), path
+    if not path.exists():
+        raise DataError(f"{path}: no such folder or file. Pass the folder holding orders.csv "
+                        "(and customers.csv, reviews.csv, …) or a mapping .yml file.")
+    raise DataError(f"{path}: pass a folder of canonical files or a mapping .yml file, not a single file.")
+
+
+def _today(today) -> pd.Timestamp:
+    if today is None:
+        return pd.Timestamp(_dt.date.today())
+    try:
+        return pd.Timestamp(today).normalize()
+    except (ValueError, TypeError):
+        raise DataError(f"today={today!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def _quarantine_frame(table: str, raw, rows: np.ndarray, why: np.ndarray) -> pd.DataFrame:
+    orig = raw.frame.iloc[rows].reset_index(drop=True)
+    orig.columns = [c if str(c) not in ("table", "source_file", "source_row", "reason") else f"source_{c}"
+                    for c in map(str, orig.columns)]
+    head = pd.DataFrame({"table": table, "source_file": raw.source_file[rows],
+                         "source_row": raw.source_row[rows], "reason": why})
+    parts = [pd.concat([head, orig], axis=1)]
+    if len(raw.bad_lines):
+        b = raw.bad_lines.copy()
+        b.insert(0, "table", table)
+        parts.append(b)
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
+def load(path, mapping=None, *, quarantine_dir=None, today=None) -> Dataset:
+    """Load a folder of exports (or a mapping file) into the seven canonical tables.
+
+    ``path``: a folder with canonical file names (``orders.csv``, ``customers.parquet``,
+    …; a ``mapping.yml`` inside is used when present) or a mapping ``.yml`` file.
+    ``mapping``: a mapping file or dict describing the user's own export (see
+    docs/data-contract.md); its files are then relative to ``path`` when ``path``
+    is a folder.  ``quarantine_dir``: where ``<table>.csv`` files of set-aside rows
+    are written (nothing is written when None; the rows are always in
+    ``ds.report.quarantined``).  ``today``: dates after it are implausible
+    (default: the real today).
+
+    Returns a ``Dataset``: typed tables with every contract column (absent optional
+    tables are None) and ``ds.report``, a ``ValidationReport``.  Raises ``DataError``
+    when the input is unusable (no orders, missing file or required column,
+    undecodable or empty file).
+    """
+    m, base = _resolve_inputs(path, mapping)
+    today_ts = _today(today)
+    report = ValidationReport(currency=m.currency)
+    frames: dict[str, pd.DataFrame | None] = {}
+    parents: dict[str, pd.Series] = {}
+    qparts = []
+    for table in TABLES:
+        spec = m.tables.get(table)
+        if spec is None:
+            frames[table] = None
+            report.missing.append(table)
+            continue
+        raw = read_table(spec, base)
+        n = len(raw.frame)
+        if n == 0 and len(raw.bad_lines) == 0 and table == "orders":
+            raise DataError(f"{', '.join(raw.files)}: orders has a header but no rows. "
+                            "Export the orders again; every report needs them.")
+        issues = Issues(n, notes=list(raw.notes))
+        df, rawtext = parse_table(raw, spec, m, issues)
+        check_values(table, df, rawtext, issues, today=today_ts, ces_scale=m.ces_scale)
+        if table == "returns":
+            check_return_dates(df, issues, frames.get("orders"))
+        check_references(table, df, issues, parents)
+        check_duplicates(table, df, issues, raw.source_row)
+        bad = issues.bad()
+        rows = np.flatnonzero(bad)
+        kept = df.loc[~bad].reset_index(drop=True)
+        frames[table] = kept
+        if table in PARENT_KEY:
+            parents[table] = pd.Index(kept[PARENT_KEY[table]].dropna().unique())
+        nbad = len(raw.bad_lines)
+        if nbad:
+            issues.notes.insert(0, f"{nbad:,} line{'s' if nbad != 1 else ''} could not be split into the "
+                                   f"header's columns — quarantined (line {int(raw.bad_lines['source_row'].iloc[0])})")
+        report.tables[table] = TableReport(
+            table=table, source_files=raw.files, rows_in=n + nbad, rows_kept=len(kept),
+            rows_quarantined=len(rows) + nbad, problems=summarize(issues, raw.source_row))
+        if len(rows) or nbad:
+            qparts.append(_quarantine_frame(table, raw, rows, reasons(issues, rows)))
+    if qparts:
+        report.quarantined = pd.concat(qparts, ignore_index=True)
+    if quarantine_dir is not None:
+        report.write_quarantine(quarantine_dir)
+    return Dataset(orders=frames["orders"], customers=frames["customers"], products=frames["products"],
+                   returns=frames["returns"], complaints=frames["complaints"], reviews=frames["reviews"],
+                   surveys=frames["surveys"], currency=m.currency, ces_scale=m.ces_scale, report=report)
