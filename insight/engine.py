@@ -87,6 +87,9 @@ def table(source: Any, con: Any = None, name: str | None = None) -> ir.Table:
     if isinstance(source, ir.Table):
         return source
     if isinstance(source, pd.DataFrame):
+        if source.attrs:  # attrs (e.g. a Timestamp) need not survive and may not serialize
+            source = source.copy(deep=False)
+            source.attrs = {}
         return ibis.memtable(source)
     if isinstance(source, (str, Path)):
         path = Path(source)
