@@ -1,0 +1,492 @@
+"""Batch re-implementation of ``hazm.Normalizer()`` (default settings, hazm 0.12.1).
+
+hazm normalizes one text at a time: ~30 regex passes, two ``str.translate`` calls,
+a word tokenizer and a dictionary-driven token joiner per text, which tops out at a
+few thousand short texts per second.  This module gives the same output for a whole
+batch at once:
+
+1. identical texts are normalized once (``dict.fromkeys`` keeps first-seen order);
+2. the unique texts are joined into one big string, each text between two copies of
+   a separator ``X`` that no hazm rule produces or consumes and that behaves like a
+   text boundary for every rule: each regex below is hazm's regex with ``X`` added
+   to its negated character classes and ``^``/``$`` rewritten as "next to ``X``".
+   Every pass then runs once, in C, over the big string.  Where Python's ``re``
+   would try a match at every position (patterns that start with a look-behind or a
+   large class), the pattern is rewritten to start with a rare literal and check the
+   context with look-arounds; each rewrite keeps hazm's non-overlapping semantics
+   (the comment next to it says why);
+3. the 1:1 character tables (hazm's translation table, Persian digits, diacritics)
+   and the per-line word tokenizer (punctuation/digit runs split off, spaces
+   collapsed) run as numpy operations over the code points;
+4. hazm's ``token_spacing`` (joins e.g. ``کتاب ها`` into ``کتاب‌ها`` with its word
+   and verb lists) looks tokens up in one pyarrow ``dictionary_encode`` call, and
+   only the few adjacent pairs that can join are checked in Python, in order, so a
+   compound that keeps growing (``زمین لرزه ای``) is handled exactly as in hazm.
+
+The hazm step order is kept.  tests/test_text_normalize.py compares with hazm
+itself; docs/text.md lists the known differences.
+"""
+from __future__ import annotations
+
+import re
+import sys
+import threading
+from functools import lru_cache
+
+import numpy as np
+
+ZWNJ = "\u200c"
+LETTERS = "آابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهی"  # hazm's Persian letter class
+PUNC_AFTER = r"\.:!،؛؟»\]\)\}"
+PUNC_BEFORE = r"«\[\(\{"
+NCP = sys.maxunicode + 1
+
+# Candidate separators: control / private-use characters that are neither word
+# characters nor whitespace, are in no hazm table, and do not occur in real text.
+_SEPARATORS = ("\x00", "\x01", "\x02", "\x03", "\ue000", "\ue001")
+
+
+# Unicode has no decimal digit or whitespace character above U+1FFFF
+_SCAN = 0x20000
+
+
+@lru_cache(maxsize=1)
+def _decimal_cps() -> np.ndarray:
+    """Code points of re's ``\\d`` (= ``str.isdecimal``)."""
+    return np.array([c for c in range(_SCAN) if chr(c).isdecimal()], dtype=np.int64)
+
+
+@lru_cache(maxsize=1)
+def _digit_class() -> str:
+    """``\\d`` as an explicit character class body (ranges)."""
+    cps = _decimal_cps()
+    breaks = np.flatnonzero(np.diff(cps) != 1)
+    starts = np.concatenate([[cps[0]], cps[breaks + 1]])
+    ends = np.concatenate([cps[breaks], [cps[-1]]])
+    return "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" if a != b else re.escape(chr(a))
+                   for a, b in zip(starts.tolist(), ends.tolist()))
+
+
+class _Rules:
+    """Compiled tables and patterns for one separator ``X`` (built once, lazily)."""
+
+    def __init__(self, X: str) -> None:
+        from hazm.constants import (
+            DIACRITICS_PATTERNS,
+            NUMBERS_DST,
+            NUMBERS_SRC,
+            SPECIAL_CHARS_PATTERNS,
+            SUFFIXES,
+            TRANSLATION_DST,
+            TRANSLATION_SRC,
+            UNICODE_REPLACEMENTS,
+        )
+        from hazm.utils import maketrans
+
+        self.X = X
+        xe = re.escape(X)
+        D = _digit_class()
+        L = LETTERS
+
+        # ---- character tables ---------------------------------------------------
+        trans = maketrans(TRANSLATION_SRC, TRANSLATION_DST)  # same dict as hazm's
+        num = maketrans(NUMBERS_SRC, NUMBERS_DST)
+        lut = np.arange(NCP, dtype=np.uint32)
+        for src, dst in trans.items():
+            lut[src] = ord(dst)
+        for src, dst in num.items():  # the numbers table applies to translated text
+            lut[lut == src] = ord(dst)
+        lut = lut.astype(np.uint32)
+        self.lut = lut
+        drop = np.zeros(NCP, dtype=bool)
+        dia = re.compile(DIACRITICS_PATTERNS[0][0])  # a character class
+        drop[[cp for cp in range(0x600, 0x700) if dia.fullmatch(chr(cp))]] = True
+        self.drop_diacritics = drop
+        self.re_specials = re.compile(SPECIAL_CHARS_PATTERNS[0][0])
+        self.unicode_replacements = list(UNICODE_REPLACEMENTS)
+        self.suffixes = frozenset(SUFFIXES)
+
+        # ---- persian_style: runs before the translation table, so it also accepts
+        # the characters that the table maps to '"' (“ ”) and ' ' (no-break space)
+        self.re_quotes = re.compile(f'["“”]([^\\n"“”{xe}]+)["“”]')
+        # hazm: ([\d+])\.([\d+]) -> \1٫\2, non-overlapping: in "1.2.3" the 2 is used
+        # by the first match, so only every other dot of a chain changes
+        self.re_decimal_chain = re.compile(f"\\.(?<=[{D}+]\\.)[{D}+](?:\\.[{D}+])*")
+
+        # ---- correct_spacing: EXTRA_SPACE_PATTERNS (see _extra_space) -----------
+        self.re_multi_space = re.compile("  +")
+        self.re_newlines = re.compile("\n\n\n+")
+        self.re_zwnj_run = re.compile("\u200c\u200c+")
+        self.re_zwnj_space = re.compile("\u200c\u200c* ")
+        self.re_space_zwnj = re.compile(" \u200c\u200c*")
+        # \b\u200c*\B and \B\u200c*\b; ZWNJ runs have length 1 here (collapsed
+        # above), so they mean: drop a ZWNJ with a word character on exactly one side
+        self.re_zwnj_edge = re.compile("\u200c(?:(?<=\\w\u200c)(?!\\w)|(?<!\\w\u200c)(?=\\w))")
+        self.re_kashida = re.compile("[ـ\r]+")
+
+        # ---- per-line WordTokenizer: character kinds ----------------------------
+        kind = np.zeros(NCP, dtype=np.uint8)  # 0 other, 1 ؟!? run, 2 digit/.: run, 3 single
+        for c in '،؛»])}"«[({/\\':
+            kind[ord(c)] = 3
+        for c in "؟!?":
+            kind[ord(c)] = 1
+        kind[_decimal_cps()] = 2
+        kind[ord(".")] = kind[ord(":")] = 2
+        self.kind = kind
+        self.isspace = np.zeros(NCP, dtype=bool)
+        self.isspace[[c for c in range(_SCAN) if chr(c).isspace()]] = True
+
+        # ---- correct_spacing: AFFIX_SPACING_PATTERNS ----------------------------
+        self.affix = [
+            # ([^ ]ه) ی  -> \1‌ی : literal-led; the char before ه is checked behind
+            (re.compile(f"ه ی (?<=[^ {xe}]ه ی )"), "ه\u200cی "),
+            # (^| )(ن?می)  : split in a text-start pass and a space pass (the start
+            # pass turns its trailing space into ZWNJ, so the space pass cannot reuse
+            # it, as in hazm's single pass)
+            (re.compile(f"{xe}(ن?می) "), f"{X}\\1\u200c"),
+            (re.compile(" (ن?می) "), " \\1\u200c"),
+            (
+                re.compile(
+                    f" (?=[تگه])(?<=[^\\n\\d {PUNC_AFTER}{PUNC_BEFORE}{xe}]{{2}} )"
+                    f"(تر(ین?)?|گری?|های?)(?=[ \\n{PUNC_AFTER}{PUNC_BEFORE}{xe}])"
+                ),
+                "\u200c\\1",
+            ),
+            (
+                re.compile(f"ه (?<=[^ {xe}]ه )(ا(م|یم|ش|ند|ی|ید|ت))(?=[ \\n{PUNC_AFTER}{xe}])"),
+                "ه\u200c\\1",
+            ),
+        ]
+        # ---- correct_spacing: PUNCTUATION_SPACING_PATTERNS ----------------------
+        self.punct = [
+            (re.compile(f'" ([^\\n"{xe}]+) "'), '"\\1"'),
+            (re.compile(f" ([{PUNC_AFTER}])"), "\\1"),
+            (re.compile(f"([{PUNC_BEFORE}]) "), "\\1"),
+            (re.compile(f"([{PUNC_AFTER[:3]}])([^ {PUNC_AFTER}{D}۰۱۲۳۴۵۶۷۸۹{xe}])"), "\\1 \\2"),
+            (re.compile(f"([{PUNC_AFTER[3:]}])([^ {PUNC_AFTER}{xe}])"), "\\1 \\2"),
+            # ([^ «[({])([«[({]) -> \1 \2, led by the rare bracket
+            (re.compile(f"[{PUNC_BEFORE}](?<=[^ {PUNC_BEFORE}{xe}].)"), " \\g<0>"),
+            (re.compile(f"([{D}])([{L}])"), "\\1 \\2"),
+            # ([letter])(\d) -> \1 \2, led by the digit
+            (re.compile(f"[{D}](?<=[{L}].)"), " \\g<0>"),
+        ]
+        # ---- decrease_repeated_chars / seperate_mi ------------------------------
+        self.is_letter = np.zeros(NCP, dtype=bool)
+        self.is_letter[[ord(c) for c in L]] = True
+        self.letters = frozenset(L)
+        self.re_more_than_two = re.compile(f"([{L}])\\1{{2,}}")
+        # \bن?می[letters]+ led by the literal می; the ن (if any) stays outside
+        self.re_mi = re.compile(f"می(?:(?<=\\bمی)|(?<=\\bنمی))[{L}]+")
+
+
+class _Lexicon:
+    """hazm's word and verb lists as sets (what Normalizer() loads on construction)."""
+
+    def __init__(self) -> None:
+        from hazm.lemmatizer import Lemmatizer
+        from hazm.word_tokenizer import WordTokenizer
+
+        words = WordTokenizer(join_verb_parts=False).words
+        self.words = frozenset(w for w in words if w)
+        self.words_pos = frozenset(w for w, (count, _) in words.items() if w and count > 0)
+        self.verbs = frozenset(Lemmatizer(joined_verb_parts=False).verbs.keys())
+        # hazm vetoes a join when token + "_" + next token is a verb; its verb list
+        # has no "_" keys, so the veto never fires, but keep it in case a version does
+        self.verbs_underscore = any("_" in v for v in self.verbs)
+        self.pair_keys = self.verbs | self.words_pos
+        heads, tails = set(), set()
+        for key in self.pair_keys:
+            if ZWNJ in key:
+                parts = key.split(ZWNJ)
+                for k in range(1, len(parts)):
+                    heads.add(ZWNJ.join(parts[:k]))
+                    tails.add(ZWNJ.join(parts[k:]))
+        self.heads = frozenset(heads)
+        self.tails = frozenset(tails)
+
+
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=None)
+def _rules(X: str) -> _Rules:
+    with _lock:
+        return _Rules(X)
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> _Lexicon:
+    with _lock:
+        return _Lexicon()
+
+
+def _cps(s: str) -> np.ndarray:
+    return np.frombuffer(s.encode("utf-32-le"), dtype=np.uint32)
+
+
+def _str(a: np.ndarray) -> str:
+    return a.astype(np.uint32, copy=False).tobytes().decode("utf-32-le")
+
+
+# --------------------------------------------------------------------------------
+def normalize_batch(texts: list[str]) -> list[str]:
+    """hazm ``Normalizer().normalize`` applied to each of ``texts`` (all ``str``)."""
+    if not texts:
+        return []
+    uniq = list(dict.fromkeys(texts))
+    X = _pick_separator(uniq)
+    if X is None:  # every candidate separator occurs in the input: use hazm itself
+        return _hazm_loop(texts)
+    r = _rules(X)
+    lex = lexicon()
+    out = _normalize_big(X + X.join(uniq) + X, r, lex)
+    parts = out.split(X)[1:-1]
+    if len(parts) != len(uniq):  # cannot happen; be safe rather than wrong
+        return _hazm_loop(texts)
+    if len(uniq) == len(texts):
+        return parts
+    m = dict(zip(uniq, parts))
+    return [m[t] for t in texts]
+
+
+def _pick_separator(uniq: list[str]) -> str | None:
+    joined = "".join(uniq)
+    return next((c for c in _SEPARATORS if c not in joined), None)
+
+
+def _normalize_big(big: str, r: _Rules, lex: _Lexicon) -> str:
+    # persian_style
+    if '"' in big or "“" in big or "”" in big:
+        big = r.re_quotes.sub("«\\1»", big)
+    if "." in big:
+        big = r.re_decimal_chain.sub(_decimal_chain, big)
+    if "..." in big:  # ' ?\.\.\.' -> ' …' (matches never overlap, see docs/text.md)
+        big = big.replace(" ...", " …").replace("\u00a0...", " …").replace("...", " …")
+    # translation table, persian_number, remove_diacritics
+    a = _cps(big)
+    a = r.lut[a]
+    drop = r.drop_diacritics[a]
+    if drop.any():
+        a = a[~drop]
+    big = _str(a)
+    # correct_spacing
+    big = _extra_space(big, r)
+    big = _tokenize_lines(big, r, lex)
+    for pat, rep in r.affix:
+        big = pat.sub(rep, big)
+    big = big.replace("هها", "ه\u200cها")  # (ه)(ها): a literal, same matches as re
+    for pat, rep in r.punct:
+        big = pat.sub(rep, big)
+    # unicodes_replacement (hazm uses str.replace, so "(ﷰ|ﷹ)" is a literal)
+    for old, new in r.unicode_replacements:
+        if old in big:
+            big = big.replace(old, new)
+    # remove_specials_chars
+    big = r.re_specials.sub("", big)
+    # decrease_repeated_chars
+    big = _decrease_repeated(big, r, lex.words)
+    # seperate_mi
+    if "می" in big:
+        verbs = lex.verbs
+
+        def sep_mi(m: re.Match) -> str:
+            w = m.group()
+            s = w[:2] + ZWNJ + w[2:]
+            st = m.start()
+            full = "ن" + s if st and m.string[st - 1] == "ن" else s
+            return s if full in verbs else w
+
+        big = r.re_mi.sub(sep_mi, big)
+    return big
+
+
+def _decimal_chain(m: re.Match) -> str:
+    s = m.group()  # ".2.3.4": dots 1, 3, 5, ... are replaced
+    out, k = [], 0
+    for ch in s:
+        if ch == ".":
+            out.append("٫" if k % 2 == 0 else ".")
+            k += 1
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _extra_space(big: str, r: _Rules) -> str:
+    X = r.X
+    # ^ +| +$ then ' {2,}' -> ' ': collapsing first gives the same result, and then
+    # a space at a text edge (or before a final newline) is a single space
+    big = r.re_multi_space.sub(" ", big)
+    big = big.replace(X + " ", X).replace(" " + X, X).replace(" \n" + X, "\n" + X)
+    if "\n\n\n" in big:
+        big = r.re_newlines.sub("\n\n", big)
+    if ZWNJ in big:
+        big = r.re_zwnj_run.sub(ZWNJ, big)
+        big = r.re_zwnj_space.sub(" ", big)
+        big = r.re_space_zwnj.sub(" ", big)
+        big = r.re_zwnj_edge.sub("", big)
+    return r.re_kashida.sub("", big)
+
+
+def _tokenize_lines(big: str, r: _Rules, lex: _Lexicon) -> str:
+    """hazm: for each non-blank line, ' '.join(token_spacing(tokenize(line)))."""
+    X = ord(r.X)
+    a = _cps(big)
+    is_ld = (a == 10) | (a == X)  # line delimiters (text edges are line edges too)
+    # a line that is whitespace only is kept verbatim by hazm: protect its chars
+    lid = np.cumsum(is_ld)
+    content = np.bincount(lid, weights=~r.isspace[a], minlength=int(lid[-1]) + 1) > 0
+    in_line = content[lid] & ~is_ld  # chars of non-blank lines
+    a = np.where(in_line & (a == 9), 32, a).astype(np.uint32)
+    sp = a == 32
+    k = r.kind[a]
+    # tokenizer regex ([؟!?]+|[\d.:]+|[single]) -> ' \1 ': a token boundary between
+    # two non-space chars of a line whose kinds differ, or both "single" punctuation
+    nb = in_line[:-1] & in_line[1:] & ~sp[:-1] & ~sp[1:] & ((k[:-1] != k[1:]) | (k[1:] == 3))
+    ins = np.flatnonzero(nb) + 1
+    if len(ins):
+        a = np.insert(a, ins, 32)
+        in_line = np.insert(in_line, ins, True)
+        is_ld = np.insert(is_ld, ins, False)
+        sp = a == 32
+    # then split(" ") and join: collapse spaces, strip them at line edges
+    prev_blocks = np.empty(len(a), dtype=bool)
+    prev_blocks[0] = True
+    prev_blocks[1:] = sp[:-1] | is_ld[:-1]
+    next_ld = np.empty(len(a), dtype=bool)
+    next_ld[-1] = True
+    next_ld[:-1] = is_ld[1:]
+    kill = in_line & sp & (prev_blocks | next_ld)
+    if kill.any():
+        keep = ~kill
+        a, in_line, is_ld = a[keep], in_line[keep], is_ld[keep]
+        sp = a == 32
+    a = _token_spacing(a, in_line & sp, is_ld, r, lex)
+    return _str(a)
+
+
+def _token_spacing(a: np.ndarray, tok_sp: np.ndarray, is_ld: np.ndarray, r: _Rules, lex: _Lexicon) -> np.ndarray:
+    """hazm ``Normalizer.token_spacing`` on every line; joins turn a space into ZWNJ."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    delim = tok_sp | is_ld
+    dpos = np.flatnonzero(delim)  # a[0] is the separator, so dpos[0] == 0
+    ntok = len(dpos) + 1
+    # token k = a[dpos[k-1]+1 : dpos[k]]; UTF-8 bytes with every delimiter as b" ",
+    # each token keeps its trailing delimiter byte (so offsets are contiguous)
+    b = a.copy()
+    b[dpos] = 32
+    data = _str(b).encode("utf-8")
+    blen = 1 + (a >= 0x80).astype(np.int64) + (a >= 0x800) + (a >= 0x10000)
+    boff = np.zeros(len(a) + 1, dtype=np.int64)
+    np.cumsum(blen, out=boff[1:])
+    offsets = np.empty(ntok + 1, dtype=np.int64)
+    offsets[0] = 0
+    offsets[1:-1] = boff[dpos + 1]
+    offsets[-1] = len(data)
+    arr = pa.Array.from_buffers(pa.large_string(), ntok, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+    enc = pc.dictionary_encode(arr)
+    idx = enc.indices.to_numpy(zero_copy_only=False)
+    vocab = [t[:-1] if t.endswith(" ") else t for t in enc.dictionary.to_pylist()]
+    ts_set = lex.tails | r.suffixes
+    f_ts = np.fromiter(map(ts_set.__contains__, vocab), dtype=bool, count=len(vocab))
+    if not f_ts.any():
+        return a
+    f_hd = np.fromiter(map(lex.heads.__contains__, vocab), dtype=bool, count=len(vocab))
+    f_sf = np.fromiter(map(r.suffixes.__contains__, vocab), dtype=bool, count=len(vocab))
+    f_wd = np.fromiter(map(lex.words.__contains__, vocab), dtype=bool, count=len(vocab))
+    # pair (k-1, k) is separated by delimiter dpos[k-1]; it must be a token space
+    sp_before = np.zeros(ntok, dtype=bool)
+    sp_before[1:] = tok_sp[dpos]
+    ts = f_ts[idx] & sp_before
+    prev = np.empty(ntok, dtype=np.int64)
+    prev[0] = 0
+    prev[1:] = idx[:-1]
+    cand = np.flatnonzero(ts & (f_hd[prev] | (f_sf[idx] & f_wd[prev])))
+    if not len(cand):
+        return a
+    pair_keys, words, suffixes, verbs = lex.pair_keys, lex.words, r.suffixes, lex.verbs
+    joins: list[int] = []
+    cur_end, cur_text = -2, ""
+    ci, nc = 0, len(cand)
+    kk = int(cand[0])
+    while True:
+        tok = vocab[idx[kk]]
+        prev_t = cur_text if kk - 1 == cur_end else vocab[idx[kk - 1]]
+        pair = prev_t + ZWNJ + tok
+        joined = False
+        if pair in pair_keys:
+            joined = True
+            if lex.verbs_underscore and kk + 1 < ntok and sp_before[kk + 1]:
+                if tok + "_" + vocab[idx[kk + 1]] in verbs:
+                    joined = False
+        elif tok in suffixes and prev_t in words:
+            joined = True
+        if joined:
+            joins.append(kk)
+            cur_end, cur_text = kk, pair
+            if kk + 1 < ntok and ts[kk + 1]:  # the compound may keep growing
+                kk += 1
+                while ci < nc and cand[ci] < kk:
+                    ci += 1
+                continue
+        while ci < nc and cand[ci] <= kk:
+            ci += 1
+        if ci >= nc:
+            break
+        kk = int(cand[ci])
+    if joins:
+        a = a.copy()
+        a[dpos[np.asarray(joins) - 1]] = 0x200C
+    return a
+
+
+def _decrease_repeated(big: str, r: _Rules, words: frozenset) -> str:
+    """hazm: every letter run containing a letter 3+ times in a row is looked up."""
+    a = _cps(big)
+    if len(a) < 3:
+        return big
+    tri = (a[:-2] == a[1:-1]) & (a[1:-1] == a[2:]) & r.is_letter[a[:-2]]
+    pos = np.flatnonzero(tri)
+    if not len(pos):
+        return big
+    isl = r.is_letter
+    out, last = [], 0
+    for p in pos.tolist():
+        if p < last:
+            continue
+        s = p
+        while s > 0 and isl[a[s - 1]]:
+            s -= 1
+        e = p + 3
+        while e < len(a) and isl[a[e]]:
+            e += 1
+        word = big[s:e]
+        out.append(big[last:s])
+        out.append(_fix_repeat(word, r, words))
+        last = e
+    out.append(big[last:])
+    return "".join(out)
+
+
+def _fix_repeat(word: str, r: _Rules, words: frozenset) -> str:
+    if word in words:
+        return word
+    no_repeat = r.re_more_than_two.sub(r"\1", word)
+    two_repeat = r.re_more_than_two.sub(r"\1\1", word)
+    if (no_repeat in words) != (two_repeat in words):
+        return no_repeat if no_repeat in words else two_repeat
+    return two_repeat
+
+
+@lru_cache(maxsize=1)
+def _hazm_normalizer():
+    from hazm import Normalizer
+
+    return Normalizer()
+
+
+def _hazm_loop(texts: list[str]) -> list[str]:
+    n = _hazm_normalizer()
+    return [n.normalize(t) for t in texts]
