@@ -136,7 +136,7 @@ def number(x: Any, decimals: int | None = None, *, lang: str | None = None,
         if v == int(v) and not percent and abs(v) < 1e15:
             decimals = 0
         else:
-            decimals = 0 if abs(v) >= 100 else 1 if abs(v) >= 10 or percent else 2
+            decimals = 0 if abs(v) >= 100 else 1 if abs(v) >= 10 or (percent and abs(v) >= 1) else 2
     s = f"{v:,.{decimals}f}"
     if s.startswith("-"):
         s = "−" + s[1:]
@@ -244,6 +244,8 @@ def table(df, *, lang: str | None = None, units: Mapping[str, str] | None = None
                             for v in s.tolist()]
         elif kinds[col] == "date":
             formatted[i] = [date(v, lang, digits=digits) for v in s.tolist()]
+        elif pd.api.types.is_bool_dtype(s):
+            formatted[i] = ["—" if _isna(v) else ("✓" if v else "✗") for v in s.tolist()]
         else:
             formatted[i] = ["—" if _isna(v) else safe(v) for v in s.tolist()]
     for r in range(len(shown)):
@@ -281,6 +283,12 @@ def _pick(text_fa: str | None, text_en: str | None, lang: str) -> str:
     if lang == "en" and text_en:
         return text_en
     return text_fa if text_fa else (text_en or "")
+
+
+def labels(pairs: Mapping[str, tuple[str, str]], lang: str | None = None) -> dict[str, str]:
+    """``{column: (fa, en)}`` -> ``{column: label in the report language}`` for ``table(labels=…)``."""
+    lang = _lang(lang)
+    return {k: _pick(v[0], v[1], lang) for k, v in pairs.items()}
 
 
 def finding(text_fa: str, text_en: str | None = None, lang: str | None = None,
@@ -333,11 +341,13 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def headline_bundle(name: str, value: Any, *, label: str | None = None, unit: str | None = None,
+def headline_bundle(name: str, value: Any, *, label: str | tuple | None = None, unit: str | None = None,
                     better: str | None = None, lang: str | None = None, percent: bool = False,
                     decimals: int | None = None, n: int | None = None) -> dict:
     """The MIME bundle :func:`headline` displays (visible card + machine-readable record)."""
     lang = _lang(lang)
+    if isinstance(label, (tuple, list)):
+        label = _pick(label[0], label[1] if len(label) > 1 else None, lang)
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         raise ValueError(f"headline name must be an identifier, not {name!r}")
     if better not in (None, "higher", "lower"):
@@ -361,7 +371,7 @@ def headline(name: str, value: Any, **kwargs) -> None:
     """Record a headline figure for the run's index and manifest, and show it as a card.
 
     ``name`` is a stable identifier (compared with the previous run), ``label``
-    the text shown, ``unit`` e.g. 'rial' or '%', ``better`` 'higher'/'lower'
+    the text shown (a str, or a (fa, en) pair picked by language), ``unit`` e.g. 'rial' or '%', ``better`` 'higher'/'lower'
     (colours the change), ``percent=True`` for a share in 0..1, ``n`` the
     sample size behind the figure."""
     bundle = headline_bundle(name, value, **kwargs)

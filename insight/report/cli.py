@@ -252,8 +252,8 @@ def _execute(cfg, run_id, out, data, mapping, lang, jobs, job_list, skipped, cli
             "reports": [dict(runner.result_dict(r), title=j.title, notebook=_rel(Path(j.notebook)),
                              parameters=j.params, duration_s=r.seconds)
                         for j, r in zip(job_list, results)],
-            "skipped": [{"name": r.name, "title": r.title(lang),
-                         "reason": f"no notebook yet ({_rel(r.notebook)})"} for r in skipped],
+            "skipped": [{"name": r.name, "title": r.title(lang), "notebook": _rel(r.notebook),
+                         "reason": "no notebook yet"} for r in skipped],
         }
         for rep in manifest["reports"]:
             rep.pop("seconds", None)

@@ -42,7 +42,7 @@ _T = {
     "period": ("بازهٔ داده‌ها", "Data period"),
     "summary": ("خلاصه", "Summary"),
     "error": ("این بخش اجرا نشد: {what}", "This step did not run: {what}"),
-    "footer": ("تهیه‌شده با insight · کد و جزئیات فنی در دفترچهٔ اجراشده", "Made with insight"),
+    "footer": ("تهیه‌شده با insight", "Made with insight"),
 }
 
 

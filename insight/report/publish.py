@@ -248,8 +248,11 @@ def index_html(manifest: dict, previous: dict | None = None) -> str:
     parts.append(f'<ul class="reports">{"".join(items)}</ul>')
     skipped = manifest.get("skipped") or []
     if skipped:
+        why = "هنوز دفترچه‌ای برای این گزارش نوشته نشده است" if lang == "fa" else "no notebook written yet"
         lis = "".join(f'<li><span class="status-skipped">{show.escape(s.get("title") or s["name"])}</span>'
-                      f' — <span class="note">{show.escape(s["reason"])}</span></li>' for s in skipped)
+                      f' — <span class="note">{show.escape(why)} '
+                      f'(<bdi dir="ltr">{show.escape(s.get("notebook") or s["name"])}</bdi>)</span></li>'
+                      for s in skipped)
         parts.append(f"<h2>{show.escape(_t('skipped_h', lang))}</h2><ul>{lis}</ul>")
     data = manifest.get("data") or {}
     files = data.get("files") or []
