@@ -78,7 +78,7 @@ def test_mask_fallback_patterns():
                    "سفارش ۱۲۳ رسید"])
     out = F._fallback_mask(s)
     assert out.iloc[0] == "ایمیل [ایمیل]"
-    assert out.iloc[1] == "کارت [کارت] لطفا"
+    assert out.iloc[1] == "کارت [شماره کارت] لطفا"
     assert "912" not in out.iloc[2]
     assert out.iloc[3] == "سفارش ۱۲۳ رسید"       # short numbers stay
 
