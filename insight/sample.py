@@ -44,7 +44,7 @@ find what is not there.  Values below are the defaults.
   (0.40) or never (0.15; ``resolved_at`` NaT, as are tickets still open at
   ``today`` -- censored).  Repurchase odds ratios vs no complaint:
   fast 1.2, slow 0.7, unresolved 0.35.  ``contacts`` (1-5) ~1.2 fast, ~2.2 slow,
-  ~3.5 unresolved; ``csat_after`` ~4.3 fast vs ~3.0 slow (NaN unresolved).
+  ~3.4 unresolved; ``csat_after`` ~4.3 fast vs ~3.0 slow (NaN unresolved).
   Texts mention having to repeat information mostly when contacts >= 2.
 * **Problem products** (3 of 120, ``EFFECTS.problem_products``): Bluetooth
   earbuds and women's sneakers are returned with odds x8 (quality /
@@ -133,7 +133,7 @@ _P_NEXT_LATER = np.array([0.93, 0.80, 0.72, 0.35, 0.88])  # ... after later orde
 _GAP_DAYS = np.array([16.0, 40.0, 55.0, 60.0, 22.0])       # mean gap between orders (intensity days)
 _LINES_LAMBDA = np.array([0.65, 0.8, 1.1, 0.6, 0.8])      # extra lines per order ~ Poisson
 _P_FOOD_ORDER = np.array([0.35, 0.25, 0.15, 0.20, 0.30])  # order is a ready-food order
-_NPS_BASE = np.array([9.2, 8.4, 7.7, 7.3, 7.0])            # latent 0-10 satisfaction
+_NPS_BASE = np.array([9.6, 8.8, 8.1, 7.7, 7.4])            # latent 0-10 satisfaction
 _RATING_SEG = np.array([0.2, 0.05, -0.05, -0.1, -0.1])
 
 
@@ -582,8 +582,9 @@ class _Gen:
         # categories: context first, random otherwise
         cats = list(COMPLAINT_CATEGORIES)
         C = {c: i for i, c in enumerate(cats)}
-        other = np.array([C[c] for c in ("quality", "wrong_item", "refund", "app_payment", "staff", "packaging", "price")])
-        category = other[_choice(rng, n, (0.25, 0.2, 0.1, 0.15, 0.15, 0.1, 0.05))]
+        other = np.array([C[c] for c in ("quality", "wrong_item", "refund", "app_payment", "staff", "packaging",
+                                          "price", "description")])
+        category = other[_choice(rng, n, (0.23, 0.18, 0.1, 0.15, 0.14, 0.1, 0.05, 0.05))]
         reason_to_cat = np.array([C[c] for c in ("packaging", "wrong_item", "description", "delivery", "refund", "quality")])
         rr = order_return_reason[co]
         u = rng.random(n)
@@ -716,8 +717,15 @@ class _Gen:
 
 # --------------------------------------------------------------------------- texts
 _FA_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+#: what reviews praise / criticise when nothing in particular went wrong: (theme, weight)
+_POS_REVIEW = (("product_quality", 0.3), ("price_value", 0.2), ("delivery_time", 0.2), ("packaging", 0.1),
+               ("description", 0.1), ("staff", 0.1))
+_NEG_REVIEW = (("product_quality", 0.3), ("price_value", 0.2), ("packaging", 0.15), ("description", 0.15),
+               ("wrong_missing", 0.1), ("staff", 0.1))
 _THEME = {t: i for i, t in enumerate(ph.THEMES)}
-_SENT = {s: i for i, s in enumerate(ph.SENTIMENTS)}
+#: return reason_code (RETURN_CODES order) -> theme a review of that line complains about
+_RETURN_THEME = np.array([_THEME[t] for t in (
+    "packaging", "wrong_missing", "description", "delivery_time", "price_value", "product_quality")])
 
 
 class _Bank:
@@ -787,69 +795,84 @@ class _Texts:
 
     @staticmethod
     def _concat(*parts) -> pa.Array:
+        """Join with spaces; empty parts leave no double space."""
         s = pc.binary_join_element_wise(*parts, " ")
-        s = pc.replace_substring_regex(s, r"\s{2,}", " ")
-        s = pc.replace_substring_regex(s, r"\s+([،.])", r"\1")
+        for _ in range(3):  # at most 4 parts can be empty in a row
+            s = pc.replace_substring(s, "  ", " ")
         return pc.utf8_trim_whitespace(s)
 
     def _humanize(self, s: pa.Array, pii_share: float) -> pd.Series:
+        """Informal / formal spellings, typos, ZWNJ dropped or spaced, Arabic ي/ك, and a
+        sentence with a phone number, e-mail or card number in ``pii_share`` of texts.
+        Each rewrite touches only the rows drawn for it (cheap at a million texts)."""
         rng, n = self.rng, len(s)
+        text = s.to_numpy(zero_copy_only=False)
 
-        def some(p):
-            return pa.array(rng.random(n) < p)
+        def rewrite(rows: np.ndarray, *pairs, max_replacements=None):
+            if rows.size:
+                sub = pa.array(text[rows], type=pa.string())
+                for a, b in pairs:
+                    sub = pc.replace_substring(sub, a, b, max_replacements=max_replacements)
+                text[rows] = sub.to_numpy(zero_copy_only=False)
 
         for a, b in ph.VARIANTS:
-            s = pc.if_else(some(0.15), pc.replace_substring(s, a, b), s)
+            rewrite(np.flatnonzero(rng.random(n) < 0.15), (a, b))
         for a, b in ph.TYPOS:
-            s = pc.if_else(some(0.015), pc.replace_substring(s, a, b, max_replacements=1), s)
+            rewrite(np.flatnonzero(rng.random(n) < 0.015), (a, b), max_replacements=1)
         u = rng.random(n)
-        s = pc.if_else(pa.array(u < 0.30), pc.replace_substring(s, ph.ZWNJ, ""), s)
-        s = pc.if_else(pa.array((u >= 0.30) & (u < 0.38)), pc.replace_substring(s, ph.ZWNJ, " "), s)
-        arabic = some(0.04)
-        s = pc.if_else(arabic, pc.replace_substring(pc.replace_substring(s, "ی", "ي"), "ک", "ك"), s)
+        rewrite(np.flatnonzero(u < 0.30), (ph.ZWNJ, ""))
+        rewrite(np.flatnonzero((u >= 0.30) & (u < 0.38)), (ph.ZWNJ, " "))
+        rewrite(np.flatnonzero(rng.random(n) < 0.04), ("ی", "ي"), ("ک", "ك"))
         has = np.flatnonzero(rng.random(n) < pii_share)
         if has.size:
             kind = _choice(rng, has.size, (0.55, 0.25, 0.20))   # phone, e-mail, card
             values = pa.array(_pii_values(rng, kind), type=pa.string())
-            tail = np.full(n, "", dtype=object)
-            tail[has] = self.pii.pick(rng, kind, fill=values).to_numpy(zero_copy_only=False)
-            s = self._concat(s, pa.array(tail, type=pa.string()))
-        return _s(s)
+            tail = self.pii.pick(rng, kind, fill=values)
+            text[has] = self._concat(pa.array(text[has], type=pa.string()), tail).to_numpy(zero_copy_only=False)
+        return pd.Series(text, dtype="str")
 
     # -- per table
-    def reviews(self, rating, late, reason, food, problem, delay, pii):
-        rng, n = self.rng, len(rating)
+    def _themes(self, pool, n: int, avoid=None) -> np.ndarray:
+        """Theme ids drawn from ``pool`` ((theme, weight), ...); where a draw equals
+        ``avoid`` (per row) the next theme of the pool is used instead."""
+        names, weights = zip(*pool)
+        ids = np.array([_THEME[t] for t in names])
+        k = _choice(self.rng, n, weights)
+        if avoid is not None:
+            k = np.where(ids[k] == avoid, (k + 1) % len(ids), k)
+        return ids[k]
+
+    def _pair(self, first, second, has_second, mixed) -> pa.Array:
+        """``first`` + glue + ``second`` where ``has_second``; mixed rows are glued with 'but'."""
+        n = len(first)
+        glue = pc.if_else(pa.array(mixed), self.but.pick(self.rng, np.zeros(n, int)),
+                          self.join.pick(self.rng, np.zeros(n, int)))
+        has = pa.array(has_second)
+        return pc.binary_join_element_wise(first, pc.if_else(has, glue, ""), pc.if_else(has, second, ""), "")
+
+    def reviews(self, rating, late, reason, food, problem, days, pii):
+        """Rating 4-5 positive, 3 neutral or mixed ('good ... but bad ...'), 1-2 negative;
+        the negative theme is what went wrong (late -> delivery, a return -> its reason,
+        ready food -> temperature, a problem product -> quality)."""
+        rng, n, T = self.rng, len(rating), _THEME
         sent = np.where(rating >= 4, 0, np.where(rating == 3, 1, 2))
-        T = _THEME
-        pos_themes = np.array([T[t] for t in ("product_quality", "price_value", "delivery_time", "packaging",
-                                              "description", "staff")])
-        pos = pos_themes[_choice(rng, n, (0.3, 0.2, 0.2, 0.1, 0.1, 0.1))]
-        pos = np.where(late & (pos == T["delivery_time"]), T["product_quality"], pos)
-        pos = np.where(food & (rng.random(n) < 0.4), T["food_temperature"], pos)
-        neg_themes = np.array([T[t] for t in ("product_quality", "price_value", "packaging", "description",
-                                              "wrong_missing", "staff")])
-        neg = neg_themes[_choice(rng, n, (0.3, 0.2, 0.15, 0.15, 0.1, 0.1))]
-        reason_theme = np.array([T[t] for t in ("packaging", "wrong_missing", "description", "delivery_time",
-                                                "price_value", "product_quality")])
-        neg = np.where(food & (rng.random(n) < 0.6), T["food_temperature"], neg)
-        neg = np.where(problem & (rng.random(n) < 0.6), T["product_quality"], neg)
-        neg = np.where(reason >= 0, reason_theme[reason.clip(0)], neg)
-        neg = np.where(late & (rng.random(n) < 0.75), T["delivery_time"], neg)
         mixed = (sent == 1) & (rng.random(n) < 0.5)
-        first_theme = np.where(sent == 2, neg, pos)
-        first_sent = np.where(mixed, 0, sent)
-        first = self._say(first_theme, first_sent, delay)
-        second_theme = np.where(mixed | (sent == 2), neg_themes[_choice(rng, n, (0.3, 0.2, 0.15, 0.15, 0.1, 0.1))], pos_themes[_choice(rng, n, (0.3, 0.2, 0.2, 0.1, 0.1, 0.1))])
-        second_theme = np.where(mixed, neg, np.where(second_theme == first_theme, (second_theme + 1) % len(ph.THEMES), second_theme))
-        second_theme = np.where(late & (second_theme == T["delivery_time"]) & (sent == 0), T["price_value"], second_theme)
-        second_sent = np.where(mixed, 2, sent)
-        has_second = mixed | (rng.random(n) < 0.4)
-        second = pc.if_else(pa.array(has_second), self._say(second_theme, second_sent, delay), "")
-        glue = pc.if_else(pa.array(mixed), self.but.pick(rng, np.zeros(n, int)), self.join.pick(rng, np.zeros(n, int)))
-        glue = pc.if_else(pa.array(has_second), glue, "")
-        body = pc.binary_join_element_wise(first, glue, second, "")
-        text = self._concat(self.opener.pick(rng, sent), body, self.closer.pick(rng, sent),
-                            self._emoji(sent, 0.25))
+        u = rng.random(n)
+        neg = self._themes(_NEG_REVIEW, n)
+        neg = np.where(food & (u < 0.6), T["food_temperature"], neg)
+        neg = np.where(problem & (u < 0.6), T["product_quality"], neg)
+        neg = np.where(reason >= 0, _RETURN_THEME[reason.clip(0)], neg)
+        neg = np.where(late & (rng.random(n) < 0.75), T["delivery_time"], neg)
+        pos = self._themes(_POS_REVIEW, n)
+        pos = np.where(food & (rng.random(n) < 0.4), T["food_temperature"], pos)
+        pos = np.where(late & (pos == T["delivery_time"]), T["product_quality"], pos)  # no praise for a late delivery
+        first = self._say(np.where(sent == 2, neg, pos), np.where(mixed, 0, sent), days)
+        second_theme = np.select([mixed, sent == 2], [neg, self._themes(_NEG_REVIEW, n, avoid=neg)],
+                                 self._themes(_POS_REVIEW, n, avoid=pos))
+        second_theme = np.where(late & (sent == 0) & (second_theme == T["delivery_time"]), T["price_value"], second_theme)
+        second = self._say(second_theme, np.where(mixed, 2, sent), days)
+        body = self._pair(first, second, mixed | (rng.random(n) < 0.4), mixed)
+        text = self._concat(self.opener.pick(rng, sent), body, self.closer.pick(rng, sent), self._emoji(sent, 0.25))
         return self._humanize(text, pii)
 
     def complaints(self, category, contacts, delay, pii):
@@ -861,9 +884,8 @@ class _Texts:
             _choice(rng, n, (0.4, 0.3, 0.15, 0.15))]
         second_theme = np.where(repeat, _THEME["repeat_info"], other)
         has_second = repeat | (rng.random(n) < 0.25)
-        second = pc.if_else(pa.array(has_second), self._say(second_theme, np.full(n, 2), contacts.astype(int)), "")
-        glue = pc.if_else(pa.array(has_second), self.join.pick(rng, np.zeros(n, int)), "")
-        body = pc.binary_join_element_wise(main, glue, second, "")
+        second = self._say(second_theme, np.full(n, 2), np.where(repeat, contacts.astype(int), delay))
+        body = self._pair(main, second, has_second, np.zeros(n, bool))
         text = self._concat(self.greeting.pick(rng, np.zeros(n, int)), body,
                             self.ask.pick(rng, np.zeros(n, int)), self._emoji(np.full(n, 2), 0.1))
         return self._humanize(text, pii)
