@@ -117,46 +117,20 @@ def st_complaints():
 def st_returns():
     r = need("insight.returns")
     ds = _ds()
-    fns = [getattr(r, n) for n in getattr(r, "__all__", []) if callable(getattr(r, n)) and n[0].islower()]
-    if not fns:
-        raise Missing("insight.returns has no public functions yet")
-    return _call_each(fns, ds)
+    r.rates(ds.orders, ds.returns)
+    r.rates(ds.orders, ds.returns, by="category")
+    r.reasons(ds.returns)
+    r.repurchase_after_return(ds.orders, ds.returns)
+    return len(ds.orders)
 
 
 def st_delivery():
     d = need("insight.delivery")
-    ds = _ds()
-    fns = [getattr(d, n) for n in getattr(d, "__all__", []) if callable(getattr(d, n)) and n[0].islower()]
-    if not fns:
-        raise Missing("insight.delivery has no public functions yet")
-    return _call_each(fns, ds)
-
-
-def _call_each(fns, ds):
-    """Call each public function with the dataset or the tables its first parameter names."""
-    import inspect
-
-    n = 0
-    for f in fns:
-        sig = inspect.signature(f)
-        params = [p for p in sig.parameters.values() if p.default is inspect.Parameter.empty
-                  and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-        args = []
-        for p in params:
-            if p.name in ("ds", "dataset"):
-                args.append(ds)
-            elif hasattr(ds, p.name) and getattr(ds, p.name) is not None:
-                args.append(getattr(ds, p.name))
-            else:
-                args = None
-                break
-        if args is None:
-            continue
-        f(*args)
-        n += 1
-    if n == 0:
-        raise Missing("no public function could be called with the dataset's tables")
-    return len(ds.orders)
+    o, rv = _ds().orders, _ds().reviews
+    d.on_time(o), d.lateness(o), d.delivery_days(o), d.within_days(o)
+    d.rating_by_delivery(o, rv)
+    d.repurchase_by_delivery(o)
+    return len(o)
 
 
 def st_rfm():
@@ -207,19 +181,13 @@ def st_engine():
 
 
 def st_followup():
-    f = need("insight.followup")
-    fns = [getattr(f, n) for n in getattr(f, "__all__", []) if callable(getattr(f, n)) and n[0].islower()]
-    if not fns:
-        raise Missing("insight.followup has no public functions yet")
-    return _call_each(fns[:1], _ds())
+    f = need("insight.followup", "followup_list")
+    return len(f(_ds()))
 
 
 def st_claims():
-    c = need("insight.claims")
-    fns = [getattr(c, n) for n in getattr(c, "__all__", []) if callable(getattr(c, n)) and n[0].islower()]
-    if not fns:
-        raise Missing("insight.claims has no public functions yet")
-    return _call_each(fns[:1], _ds())
+    check_all = need("insight.claims", "check_all")
+    return len(check_all(_ds()))
 
 
 def st_normalize():
@@ -246,22 +214,16 @@ def st_hazm_loop():
 
 
 def st_sentiment():
-    s = need("insight.sentiment")
-    fn = next((getattr(s, n) for n in ("score", "predict", "sentiment", "classify") if hasattr(s, n)), None)
-    if fn is None:
-        raise Missing("insight.sentiment has no score/predict function yet")
+    predict = need("insight.sentiment", "predict")
     t = _texts()
-    fn(t)
+    predict(t, DATA.get("sentiment_model"))
     return len(t)
 
 
 def st_themes():
-    th = need("insight.themes")
-    fn = next((getattr(th, n) for n in ("tag", "assign", "themes", "detect", "match") if hasattr(th, n)), None)
-    if fn is None:
-        raise Missing("insight.themes has no tag/assign function yet")
+    tag = need("insight.themes", "tag")
     t = _texts()
-    fn(t)
+    tag(t)
     return len(t)
 
 
@@ -351,8 +313,9 @@ def run_size(order_lines: int, seed: int, data_root: Path, stages: list[str], lo
     ds, read_s = read_tables(folder)
     DATA.clear()
     DATA.update(ds=ds, folder=folder)
-    for mod in ("insight.metrics", "insight.segments", "insight.clv", "insight.journey",
-                "insight.complaints", "insight.engine", "hazm"):
+    for mod in ("insight.metrics", "insight.segments", "insight.clv", "insight.journey", "insight.data",
+                "insight.complaints", "insight.returns", "insight.delivery", "insight.followup",
+                "insight.claims", "insight.engine", "hazm"):
         try:
             importlib.import_module(mod)     # imports happen once, not in each stage's time
         except Exception:
@@ -362,6 +325,14 @@ def run_size(order_lines: int, seed: int, data_root: Path, stages: list[str], lo
 
         DATA["hazm"] = Normalizer()          # built once: the loop is what is compared
     except ImportError:
+        pass
+    try:                                     # models and lexicons load once, as in a report process
+        from insight import sentiment, text, themes
+
+        DATA["sentiment_model"] = sentiment.default_model()
+        text.normalize(pd.Series(["آزمایش"]))
+        themes.tag(pd.Series(["ارسال دیر بود"]))
+    except Exception:
         pass
     out: dict = {"order_lines": len(ds.orders), "rows": ds.counts(), "generator": gen,
                  "read_s": round(read_s, 4), "stages": {}}
