@@ -102,8 +102,12 @@ class _Rules:
         dia = re.compile(DIACRITICS_PATTERNS[0][0])  # a character class
         drop[[cp for cp in range(0x600, 0x700) if dia.fullmatch(chr(cp))]] = True
         self.drop_diacritics = drop
-        self.re_specials = re.compile(SPECIAL_CHARS_PATTERNS[0][0])
+        specials = re.compile(SPECIAL_CHARS_PATTERNS[0][0])  # a character class
+        self.drop_specials = np.zeros(NCP, dtype=bool)
+        self.drop_specials[[c for c in range(_SCAN) if specials.fullmatch(chr(c))]] = True
         self.unicode_replacements = list(UNICODE_REPLACEMENTS)
+        self.repl_chars = np.zeros(NCP, dtype=bool)
+        self.repl_chars[[ord(c) for o, _ in UNICODE_REPLACEMENTS for c in o if ord(c) > 127]] = True
         self.suffixes = frozenset(SUFFIXES)
 
         # ---- persian_style: runs before the translation table, so it also accepts
@@ -122,7 +126,6 @@ class _Rules:
         # \b\u200c*\B and \B\u200c*\b; ZWNJ runs have length 1 here (collapsed
         # above), so they mean: drop a ZWNJ with a word character on exactly one side
         self.re_zwnj_edge = re.compile("\u200c(?:(?<=\\w\u200c)(?!\\w)|(?<!\\w\u200c)(?=\\w))")
-        self.re_kashida = re.compile("[ـ\r]+")
 
         # ---- per-line WordTokenizer: character kinds ----------------------------
         kind = np.zeros(NCP, dtype=np.uint8)  # 0 other, 1 ؟!? run, 2 digit/.: run, 3 single
@@ -166,13 +169,13 @@ class _Rules:
             (re.compile(f"([{PUNC_AFTER[3:]}])([^ {PUNC_AFTER}{xe}])"), "\\1 \\2"),
             # ([^ «[({])([«[({]) -> \1 \2, led by the rare bracket
             (re.compile(f"[{PUNC_BEFORE}](?<=[^ {PUNC_BEFORE}{xe}].)"), " \\g<0>"),
-            (re.compile(f"([{D}])([{L}])"), "\\1 \\2"),
-            # ([letter])(\d) -> \1 \2, led by the digit
-            (re.compile(f"[{D}](?<=[{L}].)"), " \\g<0>"),
+            # (\\d)([letter]) and ([letter])(\\d) -> \\1 \\2: numpy, see _normalize_big
         ]
         # ---- decrease_repeated_chars / seperate_mi ------------------------------
         self.is_letter = np.zeros(NCP, dtype=bool)
         self.is_letter[[ord(c) for c in L]] = True
+        self.is_digit = np.zeros(NCP, dtype=bool)
+        self.is_digit[_decimal_cps()] = True
         self.letters = frozenset(L)
         self.re_more_than_two = re.compile(f"([{L}])\\1{{2,}}")
         # \bن?می[letters]+ led by the literal می; the ن (if any) stays outside
@@ -203,6 +206,9 @@ class _Lexicon:
                     tails.add(ZWNJ.join(parts[k:]))
         self.heads = frozenset(heads)
         self.tails = frozenset(tails)
+        from hazm.constants import SUFFIXES
+
+        self.tails_or_suffixes = self.tails | frozenset(SUFFIXES)
 
 
 _lock = threading.Lock()
@@ -277,14 +283,28 @@ def _normalize_big(big: str, r: _Rules, lex: _Lexicon) -> str:
     big = big.replace("هها", "ه\u200cها")  # (ه)(ها): a literal, same matches as re
     for pat, rep in r.punct:
         big = pat.sub(rep, big)
+    # the last two punctuation passes, (\d)([letter]) and ([letter])(\d) -> space
+    # between: each match is one digit|letter boundary and matches never overlap,
+    # so together they put a space at every such boundary (done in numpy)
+    a = _cps(big)
+    dig, let = r.is_digit[a], r.is_letter[a]
+    gap = np.flatnonzero((dig[:-1] & let[1:]) | (let[:-1] & dig[1:])) + 1
+    if len(gap):
+        a = np.insert(a, gap, 32)
     # unicodes_replacement (hazm uses str.replace, so "(ﷰ|ﷹ)" is a literal)
-    for old, new in r.unicode_replacements:
-        if old in big:
-            big = big.replace(old, new)
+    if r.repl_chars[a].any():  # every source has one of these (rare) characters
+        big = _str(a)
+        for old, new in r.unicode_replacements:
+            if old in big:
+                big = big.replace(old, new)
+        a = _cps(big)
     # remove_specials_chars
-    big = r.re_specials.sub("", big)
+    drop = r.drop_specials[a]
+    if drop.any():
+        a = a[~drop]
+    big = _str(a)
     # decrease_repeated_chars
-    big = _decrease_repeated(big, r, lex.words)
+    big = _decrease_repeated(big, a, r, lex.words)
     # seperate_mi
     if "می" in big:
         verbs = lex.verbs
@@ -325,13 +345,16 @@ def _extra_space(big: str, r: _Rules) -> str:
         big = r.re_zwnj_space.sub(" ", big)
         big = r.re_space_zwnj.sub(" ", big)
         big = r.re_zwnj_edge.sub("", big)
-    return r.re_kashida.sub("", big)
+    return big  # [ـ\r] removal, the last pattern, is done by _tokenize_lines
 
 
 def _tokenize_lines(big: str, r: _Rules, lex: _Lexicon) -> str:
     """hazm: for each non-blank line, ' '.join(token_spacing(tokenize(line)))."""
     X = ord(r.X)
     a = _cps(big)
+    kash = (a == 0x640) | (a == 13)  # end of EXTRA_SPACE_PATTERNS: [ـ\r] -> ""
+    if kash.any():
+        a = a[~kash]
     is_ld = (a == 10) | (a == X)  # line delimiters (text edges are line edges too)
     # a line that is whitespace only is kept verbatim by hazm: protect its chars
     lid = np.cumsum(is_ld)
@@ -371,25 +394,23 @@ def _token_spacing(a: np.ndarray, tok_sp: np.ndarray, is_ld: np.ndarray, r: _Rul
     import pyarrow.compute as pc
 
     delim = tok_sp | is_ld
-    dpos = np.flatnonzero(delim)  # a[0] is the separator, so dpos[0] == 0
-    ntok = len(dpos) + 1
-    # token k = a[dpos[k-1]+1 : dpos[k]]; UTF-8 bytes with every delimiter as b" ",
-    # each token keeps its trailing delimiter byte (so offsets are contiguous)
-    b = a.copy()
-    b[dpos] = 32
-    data = _str(b).encode("utf-8")
-    blen = 1 + (a >= 0x80).astype(np.int64) + (a >= 0x800) + (a >= 0x10000)
-    boff = np.zeros(len(a) + 1, dtype=np.int64)
-    np.cumsum(blen, out=boff[1:])
-    offsets = np.empty(ntok + 1, dtype=np.int64)
+    dpos = np.flatnonzero(delim)  # a[0] and a[-1] are the separator
+    ntok = len(dpos) + 1  # the last token (after the final separator) is empty
+    # token k = a[dpos[k-1]+1 : dpos[k]] for k < ntok - 1, as UTF-32 bytes in a
+    # binary array; each keeps its trailing delimiter, set to "\n" (which no token
+    # contains), so the offsets are contiguous and the vocabulary decodes at once
+    b = a.astype(np.uint32)  # a copy
+    b[dpos] = 10
+    offsets = np.empty(ntok, dtype=np.int64)
     offsets[0] = 0
-    offsets[1:-1] = boff[dpos + 1]
-    offsets[-1] = len(data)
-    arr = pa.Array.from_buffers(pa.large_string(), ntok, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+    offsets[1:] = (dpos + 1) * 4
+    arr = pa.Array.from_buffers(pa.large_binary(), ntok - 1, [None, pa.py_buffer(offsets), pa.py_buffer(b)])
     enc = pc.dictionary_encode(arr)
-    idx = enc.indices.to_numpy(zero_copy_only=False)
-    vocab = [t[:-1] if t.endswith(" ") else t for t in enc.dictionary.to_pylist()]
-    ts_set = lex.tails | r.suffixes
+    idx = np.empty(ntok, dtype=np.int64)
+    idx[:-1] = enc.indices.to_numpy(zero_copy_only=False)
+    vocab = b"".join(enc.dictionary.to_pylist()).decode("utf-32-le").split("\n")
+    idx[-1] = len(vocab) - 1  # the final "" after the split stands for the empty last token
+    ts_set = lex.tails_or_suffixes
     f_ts = np.fromiter(map(ts_set.__contains__, vocab), dtype=bool, count=len(vocab))
     if not f_ts.any():
         return a
@@ -442,9 +463,11 @@ def _token_spacing(a: np.ndarray, tok_sp: np.ndarray, is_ld: np.ndarray, r: _Rul
     return a
 
 
-def _decrease_repeated(big: str, r: _Rules, words: frozenset) -> str:
-    """hazm: every letter run containing a letter 3+ times in a row is looked up."""
-    a = _cps(big)
+def _decrease_repeated(big: str, a: np.ndarray, r: _Rules, words: frozenset) -> str:
+    """hazm: every letter run containing a letter 3+ times in a row is looked up.
+
+    ``a`` holds the code points of ``big``.  hazm's regex
+    ``[L]*([L])\\1{2,}[L]*`` (L = Persian letters) matches whole letter runs."""
     if len(a) < 3:
         return big
     tri = (a[:-2] == a[1:-1]) & (a[1:-1] == a[2:]) & r.is_letter[a[:-2]]
