@@ -240,9 +240,14 @@ def generate(customers: int = 3000, seed: int = 7, start: str = "2023-03-21", mo
 def simulate(customers: int = 3000, seed: int = 7, start: str = "2023-03-21", months: int = 18,
              today: str | pd.Timestamp | None = None, effects: Effects | None = None
              ) -> tuple[Dataset, dict[str, pd.DataFrame]]:
-    """Like :func:`generate`, plus the hidden truth: ``{"customers": customer_id,
-    segment, churn_date; "orders": order_id, late, complaint (none/fast/slow/unresolved),
-    orders_again}`` (``orders_again`` is the decision drawn, seen or not before ``today``)."""
+    """Like :func:`generate`, plus the hidden truth for recovery checks:
+
+    * ``"customers"``: customer_id, segment, churn_date (churners only)
+    * ``"orders"`` (one row per order, time order): order_id, customer_id, segment,
+      rank (1 = first order), late, complaint (none / fast / slow / unresolved: the
+      outcome drawn, even if still open at ``today``), orders_again (the continuation
+      drawn, whether or not the next order falls before ``today``).
+    """
     fx = effects or EFFECTS
     if customers < 1:
         raise ValueError(f"customers must be >= 1, got {customers}")
@@ -533,7 +538,8 @@ class _Gen:
                 "customer_id": cust_ids, "segment": _take(SEGMENTS, cu["seg"]),
                 "churn_date": _stamp(start, np.where(np.isfinite(cu["churn_at"]), np.floor(cu["churn_at"]), np.nan), "D")}),
             "orders": pd.DataFrame({
-                "order_id": order_ids, "late": od["late"],
+                "order_id": order_ids, "customer_id": cust_ids.take(cid).reset_index(drop=True),
+                "segment": _take(SEGMENTS, seg), "rank": od["rank"], "late": od["late"],
                 "complaint": _take(("fast", "slow", "unresolved", "none"), np.where(od["outcome"] < 0, 3, od["outcome"])),
                 "orders_again": od["again"]}),
         }
