@@ -53,7 +53,9 @@ def _need(df, cols, table):
 
 def _ns(s) -> np.ndarray:
     """datetime-like -> int64 nanoseconds (NaT -> int64 min)."""
-    return np.asarray(pd.to_datetime(s), dtype="datetime64[ns]").astype(np.int64)
+    if getattr(s, "dtype", None) is not None and getattr(s.dtype, "kind", "") == "M" and getattr(s.dtype, "tz", None) is None:
+        return np.asarray(s, dtype="datetime64[ns]").view(np.int64)
+    return np.asarray(pd.to_datetime(s, cache=False), dtype="datetime64[ns]").view(np.int64)
 
 
 _NAT = np.iinfo(np.int64).min
@@ -82,12 +84,43 @@ class OrderTable:
             "value": self.value, "seq": self.seq, "next_order_date": nat(self.next_date)})
 
 
+_CACHE: dict | None = None
+
+
+class order_cache:
+    """Within ``with order_cache():`` :func:`order_table` is computed once per
+    orders frame (the frame must not be modified inside the block)."""
+
+    def __enter__(self):
+        global _CACHE
+        self._outer = _CACHE
+        if _CACHE is None:
+            _CACHE = {}
+        return self
+
+    def __exit__(self, *exc):
+        global _CACHE
+        _CACHE = self._outer
+        return False
+
+
 def order_table(orders: pd.DataFrame, customers=None) -> OrderTable:
     """Collapse order lines to orders (cancelled lines dropped when ``status`` is given).
 
-    ``customers``: an array of customer ids to code against (ids not in it are
-    appended); by default the sorted unique ids of ``orders``.
+    ``customers``: an array of customer ids to code against; by default the
+    sorted unique ids of ``orders``.
     """
+    if _CACHE is not None and customers is None:
+        hit = _CACHE.get(id(orders))
+        if hit is not None and hit[0] is orders:
+            return hit[1]
+        ot = _order_table(orders, None)
+        _CACHE[id(orders)] = (orders, ot)
+        return ot
+    return _order_table(orders, customers)
+
+
+def _order_table(orders: pd.DataFrame, customers=None) -> OrderTable:
     _need(orders, ["order_id", "customer_id", "order_date"], "orders")
     o = orders
     if "status" in o.columns:
@@ -725,7 +758,7 @@ def order_experience(ds, *, days: int = 90, as_of=None) -> pd.DataFrame:
         "order_date": ot.date.astype("datetime64[ns]"),
         "late": np.where(late < 0, np.nan, late.astype(float)),
         "complaint": comp.astype(float), "unresolved": unres.astype(float), "returned": ret.astype(float),
-        "first": (ot.seq == 0).astype(float), "value": ot.value,
+        "first": (ot.seq == 0).astype(float), "order_number": ot.seq + 1, "value": ot.value,
         "repurchased": (gap <= days).astype(float),
         "observed": (ot.date + days * _NS_DAY) <= asof,
     })
@@ -748,8 +781,11 @@ def _search_customer_time(cust_sorted, date_sorted, c, t):
     return np.where(ok, pos, -1)
 
 
+ORDER_NUMBER_BINS = (("order_2", 1, 1), ("order_3_4", 2, 3), ("order_5_8", 4, 7), ("order_9_plus", 8, 10 ** 9))
+
+
 def repurchase_model(ds, *, days: int = 90, terms=EXPERIENCE_TERMS, first_only: bool = False,
-                     as_of=None, conf: float = 0.95) -> RepurchaseModel:
+                     adjust_order_number: bool = True, as_of=None, conf: float = 0.95) -> RepurchaseModel:
     """Logistic regression (statsmodels GLM, binomial) of "ordered again within
     ``days``" on order experience flags, over orders whose window is fully
     observed (and with known delivery when ``late`` is a term).
@@ -758,7 +794,11 @@ def repurchase_model(ds, *, days: int = 90, terms=EXPERIENCE_TERMS, first_only: 
     their success/trial counts (identical estimates, far faster than one row
     per order).  Standard errors assume independent orders; with many orders per
     customer they are optimistic -- use ``first_only=True`` for one order per
-    customer.  Returns odds ratios with CIs and Wald p-values.
+    customer.  ``adjust_order_number`` adds dummies for the order's rank in the
+    customer's history (2nd, 3rd-4th, 5th-8th, 9th+; 1st = reference): frequent
+    buyers repurchase more and their orders are a different mix, so without it
+    the experience odds ratios are confounded.  Returns odds ratios with CIs
+    and Wald p-values.
     """
     import statsmodels.api as sm
 
@@ -768,10 +808,14 @@ def repurchase_model(ds, *, days: int = 90, terms=EXPERIENCE_TERMS, first_only: 
     if first_only:
         m &= d["first"].to_numpy() == 1
     X = d.loc[m, terms]
+    if adjust_order_number and not first_only:
+        seq = d.loc[m, "order_number"].to_numpy() - 1
+        for name, lo, hi in ORDER_NUMBER_BINS:
+            X = X.assign(**{name: ((seq >= lo) & (seq <= hi)).astype(float)})
     keep = X.notna().all(axis=1).to_numpy()
     X = X.loc[keep]
     y = d["repurchased"].to_numpy()[m][keep]
-    var = [t for t in terms if X[t].nunique() > 1]
+    var = [t for t in X.columns if X[t].nunique() > 1]
     if len(X) == 0:
         raise ValueError("no orders with a fully observed repurchase window")
     Xi = X[var].to_numpy(dtype=np.int64) if var else np.zeros((len(X), 0), np.int64)

@@ -158,3 +158,15 @@ def test_cdnow_clv_table(shared_data):
     assert (c24["clv"] >= c["clv"] - 1e-9).all()
     assert c["clv"].sum() == pytest.approx(c["clv"].sum())  # finite
     assert np.isfinite(c["clv"]).all()
+
+
+@pytest.mark.shared
+def test_cdnow_standard_errors_and_retention_lift(shared_data):
+    s = clv.summary_from_orders(_cdnow(shared_data), calibration_end="1997-09-30", freq="W")
+    p = clv.fit_bgnbd(s)
+    se = np.sqrt(np.diag(clv.bgnbd_covariance(p, s))) * p.as_array()  # delta method to natural scale
+    # the standard errors reported by the `lifetimes` package for this fit
+    assert se == pytest.approx([0.0126, 0.378, 0.186, 0.705], abs=2e-3)
+    lift = clv.retention_lift(p, 0.05, horizon_months=36)
+    assert 0.1 < lift < 0.4
+    assert clv.retention_lift(p, 0.0) == pytest.approx(0.0, abs=1e-12)

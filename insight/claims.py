@@ -1,0 +1,471 @@
+"""The domain's rules of thumb, tested on the user's own data.
+
+Each check returns a frozen :class:`Claim` with an estimate, its CI, n and a
+verdict in {supported, contradicted, cannot_test}.  ``missing`` names the
+table/column that was lacking when a claim cannot be tested.
+
+Verdict rules (documented per check below)
+------------------------------------------
+* **Value claims** ("about 70 %", "about 26", "about 12"): the quoted value is
+  widened to a tolerance band (``TOLERANCE``: +-25 % relative, +-5 points for
+  shares).  supported when the CI overlaps the band, contradicted when the CI
+  lies entirely outside it.
+* **Direction claims** ("contacting reduces churn", "delivery within 2 days
+  matters"): supported when the CI lies entirely on the claimed side of "no
+  effect"; contradicted when the CI excludes the claimed effect size (or lies
+  on the other side) while including or crossing "no effect"; otherwise the
+  data are too imprecise: cannot_test.
+* Too little data (fewer than ``MIN_N`` units in a group) -> cannot_test.
+
+All estimates are observational associations in the user's data, not causal
+effects; ``detail`` says what was compared.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from insight import stats as _stats
+from insight.journey import _NAT, _NS_DAY, _as_of, _late, _ns, _search_customer_time, order_cache, order_table
+
+VERDICTS = ("supported", "contradicted", "cannot_test")
+MIN_N = 30
+TOLERANCE = 0.25       # relative band around quoted values
+SHARE_BAND = 0.05      # absolute band around quoted shares
+MIN_RATING_EFFECT = 0.1       # stars: smallest rating difference that "matters"
+MIN_REPURCHASE_EFFECT = 0.01  # smallest repurchase-rate difference that "matters"
+
+
+@dataclass(frozen=True)
+class Claim:
+    name: str
+    quoted: str
+    estimate: float
+    ci_low: float
+    ci_high: float
+    n: int
+    verdict: str
+    missing: str | None = None
+    detail: str = ""
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _cannot(name, quoted, missing=None, detail="", n=0) -> Claim:
+    return Claim(name, quoted, np.nan, np.nan, np.nan, int(n), "cannot_test", missing, detail)
+
+
+def _value_verdict(lo, hi, band_lo, band_hi) -> str:
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return "cannot_test"
+    return "supported" if (hi >= band_lo and lo <= band_hi) else "contradicted"
+
+
+def _direction_verdict(lo, hi, *, positive: bool, quoted_effect: float | None = None) -> str:
+    """Claimed effect > 0 (``positive``) or < 0."""
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return "cannot_test"
+    if positive and lo > 0 or (not positive) and hi < 0:
+        return "supported"
+    if positive and hi < 0 or (not positive) and lo > 0:
+        return "contradicted"
+    if quoted_effect is not None and not (lo <= quoted_effect <= hi):
+        return "contradicted"
+    return "cannot_test"
+
+
+# --------------------------------------------------------------------------- shared views
+def _orders_view(ds, churn_days: int, as_of):
+    """Order table + experience flags + next-order gaps (arrays, sorted by customer/date)."""
+    ot = order_table(ds.orders)
+    asof = _as_of(ds, as_of)
+    n = len(ot.date)
+    late = _late(ot)
+    oidx = pd.Index(ot.order_id)
+    comp = np.zeros(n, bool)
+    resolved_t = np.full(n, _NAT)
+    unres = np.zeros(n, bool)
+    c = ds.complaints
+    if c is not None and "opened_at" in c.columns:
+        t = _ns(c["opened_at"])
+        oi = oidx.get_indexer(c["order_id"]) if "order_id" in c.columns else np.full(len(c), -1)
+        miss = (oi < 0) & (t != _NAT)
+        if miss.any():
+            cc = pd.Index(ot.customers).get_indexer(c["customer_id"].to_numpy()[miss])
+            pos = np.full(miss.sum(), -1)
+            ok = cc >= 0
+            pos[ok] = _search_customer_time(ot.cust, ot.date, cc[ok], t[miss][ok])
+            oi = oi.copy()
+            oi[np.flatnonzero(miss)] = pos
+        m = oi >= 0
+        comp[oi[m]] = True
+        if "resolved_at" in c.columns:
+            r = _ns(c["resolved_at"])
+            r = np.where(r > asof, _NAT, r)
+            np.maximum.at(resolved_t, oi[m], r[m])
+            unres[oi[m & (r == _NAT)]] = True
+        else:
+            unres[oi[m]] = True
+    ret = np.zeros(n, bool)
+    rt = ds.returns
+    if rt is not None and "order_id" in rt.columns:
+        oi = oidx.get_indexer(rt["order_id"])
+        ret[oi[oi >= 0]] = True
+    gap = np.where(ot.next_date == _NAT, np.inf, (ot.next_date - ot.date) / _NS_DAY)
+    return ot, asof, late, comp, unres, resolved_t, ret, gap
+
+
+# --------------------------------------------------------------------------- (a)
+def contact_reduces_churn(ds, *, churn_days: int = 180, as_of=None) -> Claim:
+    """(a) "About 11 % of churn can be prevented by contacting the customer after a
+    negative experience."
+
+    Orders with a negative experience (late delivery or a complaint) whose
+    ``churn_days`` window is observed.  "Contacted" = the complaint on that order
+    was resolved (the company got back to the customer); others = no resolved
+    ticket.  Churn = no further order within ``churn_days``.  estimate = share
+    of churn avoided = 1 - churn(contacted) / churn(not contacted), Katz log-RR
+    CI.  Direction rule with the quoted 11 %.
+    """
+    name, quoted = "contact_after_negative_reduces_churn", "about 11% of churn preventable by contacting"
+    if ds.complaints is None:
+        return _cannot(name, quoted, "complaints", "needs tickets to tell who was contacted")
+    if "resolved_at" not in ds.complaints.columns:
+        return _cannot(name, quoted, "complaints.resolved_at", "needs resolution dates")
+    ot, asof, late, comp, unres, res_t, ret, gap = _orders_view(ds, churn_days, as_of)
+    neg = (late == 1) | comp
+    observed = ot.date + churn_days * _NS_DAY <= asof
+    m = neg & observed
+    contacted = comp & ~unres
+    churn = gap > churn_days
+    k1, n1 = int((churn & m & contacted).sum()), int((m & contacted).sum())
+    k0, n0 = int((churn & m & ~contacted).sum()), int((m & ~contacted).sum())
+    if min(n1, n0) < MIN_N or min(k1, k0) == 0:
+        return _cannot(name, quoted, None, f"too few negative-experience orders (contacted {n1}, not {n0})",
+                       n1 + n0)
+    p1, p0 = k1 / n1, k0 / n0
+    lrr = np.log(p1 / p0)
+    se = np.sqrt(1 / k1 - 1 / n1 + 1 / k0 - 1 / n0)
+    z = sps.norm.ppf(0.975)
+    est, lo, hi = 1 - np.exp(lrr), 1 - np.exp(lrr + z * se), 1 - np.exp(lrr - z * se)
+    v = _direction_verdict(lo, hi, positive=True, quoted_effect=0.11)
+    det = (f"churn within {churn_days} d after a negative experience: contacted {p1:.1%} (n={n1}) vs "
+           f"not contacted {p0:.1%} (n={n0}); 11% {'inside' if lo <= 0.11 <= hi else 'outside'} the CI; "
+           "observational (who gets a resolution is not random)")
+    return Claim(name, quoted, float(est), float(lo), float(hi), n1 + n0, v, None, det)
+
+
+# --------------------------------------------------------------------------- (b)
+def resolved_complainers_return(ds, *, window_days: int = 365, as_of=None) -> Claim:
+    """(b) "About 70 % of customers whose complaint is resolved buy again."
+
+    Customers with a resolved ticket whose ``window_days`` after the
+    (first) resolution are observed; bought again = an order after the resolution
+    within the window.  Wilson CI; value rule with the band 65-75 %.
+    """
+    name, quoted = "resolved_complainers_buy_again", "about 70% of resolved complainers buy again"
+    c = ds.complaints
+    if c is None:
+        return _cannot(name, quoted, "complaints")
+    if "resolved_at" not in c.columns:
+        return _cannot(name, quoted, "complaints.resolved_at")
+    ot = order_table(ds.orders)
+    asof = _as_of(ds, as_of)
+    r = _ns(c["resolved_at"])
+    cc = pd.Index(ot.customers).get_indexer(c["customer_id"])
+    m = (r != _NAT) & (r <= asof) & (cc >= 0)
+    if m.sum() == 0:
+        return _cannot(name, quoted, None, "no resolved tickets of ordering customers")
+    nc = len(ot.customers)
+    first_res = np.full(nc, np.iinfo(np.int64).max)
+    np.minimum.at(first_res, cc[m], r[m])
+    has = first_res < np.iinfo(np.int64).max
+    observed = has & (first_res + window_days * _NS_DAY <= asof)
+    # first order strictly after the resolution: search (customer, resolution time)
+    pos = _search_customer_time(ot.cust, ot.date, np.flatnonzero(observed), first_res[observed])
+    nxt = np.where(pos >= 0, pos + 1, np.searchsorted(ot.cust, np.flatnonzero(observed), side="left"))
+    nxt = np.minimum(nxt, len(ot.date) - 1)
+    same = ot.cust[nxt] == np.flatnonzero(observed)
+    after = same & (ot.date[nxt] > first_res[observed]) & (ot.date[nxt] <= first_res[observed] + window_days * _NS_DAY)
+    n, k = int(observed.sum()), int(after.sum())
+    if n < MIN_N:
+        return _cannot(name, quoted, None, f"only {n} resolved complainers with a full {window_days}-day window", n)
+    lo, hi = _stats.wilson_ci(k, n)
+    v = _value_verdict(lo, hi, 0.70 - SHARE_BAND, 0.70 + SHARE_BAND)
+    det = f"{k} of {n} customers ordered within {window_days} days after their complaint was resolved"
+    return Claim(name, quoted, k / n, float(lo), float(hi), n, v, None, det)
+
+
+# --------------------------------------------------------------------------- (c)
+def negative_vs_positive_weight(ds, *, window_days: int = 180, as_of=None, cap: int = 20) -> Claim:
+    """(c) "One unresolved negative experience weighs as much as ~12 positive ones."
+
+    Per order (window observed): logistic regression of "orders again within
+    ``window_days``" on the number of positive experiences so far (orders
+    delivered on time, no complaint, no return; capped at ``cap``) and the
+    number of unresolved complaints so far.  estimate = -b_unresolved /
+    b_positive (how many positive experiences offset one unresolved one),
+    delta-method CI.  Value rule with the band 9-15.  Positive history also
+    marks loyal customers, so this ratio is a rough, observational check.
+    """
+    import statsmodels.api as sm
+
+    name, quoted = "unresolved_negative_equals_12_positive", "1 unresolved negative ~ 12 positive experiences"
+    if ds.complaints is None:
+        return _cannot(name, quoted, "complaints")
+    if "promised_date" not in ds.orders.columns or "delivered_date" not in ds.orders.columns:
+        return _cannot(name, quoted, "orders.promised_date/delivered_date", "positive experience = on-time delivery")
+    ot, asof, late, comp, unres, res_t, ret, gap = _orders_view(ds, window_days, as_of)
+    good = (late == 0) & ~comp & ~ret
+    bad = comp & unres
+    starts = np.r_[True, ot.cust[1:] != ot.cust[:-1]]
+    first_idx = np.maximum.accumulate(np.where(starts, np.arange(len(starts)), 0))
+
+    def cum_within(flag):
+        cs = np.cumsum(flag)
+        return cs - (cs - flag)[first_idx]
+
+    pos = np.minimum(cum_within(good.astype(np.int64)), cap)
+    neg = np.minimum(cum_within(bad.astype(np.int64)), 5)
+    observed = ot.date + window_days * _NS_DAY <= asof
+    y = (gap <= window_days)[observed]
+    X = np.column_stack([pos[observed], neg[observed]])
+    if observed.sum() < MIN_N or X[:, 1].sum() < 10:
+        return _cannot(name, quoted, None, "too few orders after an unresolved complaint", int(observed.sum()))
+    code = X[:, 0] * 6 + X[:, 1]
+    uc, inv = np.unique(code, return_inverse=True)
+    u = np.column_stack([uc // 6, uc % 6])
+    succ = np.bincount(inv, weights=y, minlength=len(u))
+    tri = np.bincount(inv, minlength=len(u)).astype(float)
+    res = sm.GLM(np.column_stack([succ, tri - succ]), sm.add_constant(u.astype(float)),
+                 family=sm.families.Binomial()).fit()
+    bp, bn = res.params[1], res.params[2]
+    V = res.cov_params()[1:, 1:]
+    if bp <= 0:
+        return Claim(name, quoted, np.nan, np.nan, np.nan, int(observed.sum()), "cannot_test", None,
+                     f"positive experiences show no positive effect on repurchase (coef {bp:.3f})")
+    ratio = -bn / bp
+    g = np.array([bn / bp ** 2, -1 / bp])
+    se = float(np.sqrt(g @ V @ g))
+    lo, hi = ratio - 1.96 * se, ratio + 1.96 * se
+    v = _value_verdict(lo, hi, 12 * (1 - TOLERANCE), 12 * (1 + TOLERANCE))
+    det = (f"log-odds per positive experience {bp:.3f}, per unresolved complaint {bn:.3f} "
+           f"(n={int(observed.sum())} orders, window {window_days} d)")
+    return Claim(name, quoted, float(ratio), float(lo), float(hi), int(observed.sum()), v, None, det)
+
+
+# --------------------------------------------------------------------------- (d)
+def silent_unhappy_per_complaint(ds) -> Claim:
+    """(d) "For every complaint heard, about 26 unhappy customers stay silent."
+
+    Unhappy customers = those with a negative answer (NPS 0-6, CSAT 1-2, review
+    rating 1-2) or a ticket.  p = share of them who filed a ticket (Wilson CI);
+    estimate = silent per complainer = (1 - p) / p with the CI transformed.
+    Only customers who answered a survey or wrote a review can show up as
+    silent-but-unhappy, so this undercounts silence.  Value rule, band 19.5-32.5.
+    """
+    name, quoted = "silent_unhappy_per_complaint", "26 silent unhappy customers per complaint"
+    if ds.complaints is None:
+        return _cannot(name, quoted, "complaints")
+    neg_ids = []
+    s = ds.surveys
+    if s is not None and "customer_id" in s.columns:
+        m = np.zeros(len(s), bool)
+        if "nps" in s.columns:
+            m |= (s["nps"] <= 6).to_numpy()
+        if "csat" in s.columns:
+            m |= (s["csat"] <= 2).to_numpy()
+        neg_ids.append(s["customer_id"].to_numpy()[m])
+    r = ds.reviews
+    if r is not None and "customer_id" in r.columns and "rating" in r.columns:
+        neg_ids.append(r["customer_id"].to_numpy()[(r["rating"] <= 2).to_numpy()])
+    if not neg_ids:
+        return _cannot(name, quoted, "surveys (nps/csat) or reviews (rating) with customer_id")
+    neg = pd.unique(pd.Series(np.concatenate(neg_ids)).dropna().astype("str"))
+    comp = pd.unique(ds.complaints["customer_id"].dropna().astype("str"))
+    unhappy = pd.Index(neg).union(pd.Index(comp))
+    n = len(unhappy)
+    k = len(comp)
+    if k == 0 or n < MIN_N:
+        return _cannot(name, quoted, None, "too few unhappy customers", n)
+    lo_p, hi_p = _stats.wilson_ci(k, n)
+    est = (n - k) / k
+    lo, hi = (1 - hi_p) / hi_p, (1 - lo_p) / lo_p
+    v = _value_verdict(lo, hi, 26 * (1 - TOLERANCE), 26 * (1 + TOLERANCE))
+    det = f"{n - k} unhappy customers without a ticket vs {k} with one (unhappy n={n})"
+    return Claim(name, quoted, float(est), float(lo), float(hi), n, v, None, det)
+
+
+# --------------------------------------------------------------------------- (e)
+def retention_profit(ds, *, lift: float = 0.05, horizon_months: int = 36, discount: float = 0.01,
+                     n_draws: int = 200, seed: int = 0) -> Claim:
+    """(e) "5 % more retention brings 25-95 % more profit."
+
+    BG/NBD fitted to the orders (``insight.clv``); per-purchase retention
+    1 - p raised by ``lift``; estimate = relative change of discounted expected
+    purchases of a new customer over ``horizon_months`` (profit with a
+    constant margin per purchase).  CI: parameter draws from the MLE's
+    asymptotic normal (log scale).  Value rule with the band 25-95 %.
+    """
+    from insight import clv
+
+    name, quoted = "retention_5pct_profit_25_95pct", "5% more retention -> 25-95% more profit"
+    s = clv.summary_from_orders(ds.orders, freq="W")
+    if (s["frequency"] > 0).sum() < MIN_N:
+        return _cannot(name, quoted, None, "too few repeat customers to fit BG/NBD", len(s))
+    try:
+        p = clv.fit_bgnbd(s)
+        C = clv.bgnbd_covariance(p, s)
+    except (ValueError, np.linalg.LinAlgError) as e:
+        return _cannot(name, quoted, None, f"BG/NBD could not be fitted: {e}")
+    est = clv.retention_lift(p, lift, horizon_months=horizon_months, discount=discount)
+    rng = np.random.default_rng(seed)
+    draws = rng.multivariate_normal(np.log(p.as_array()), C, size=n_draws)
+    vals = np.array([clv.retention_lift(clv.BGNBDParams(*np.exp(d), np.nan, p.n, p.freq), lift,
+                                        horizon_months=horizon_months, discount=discount) for d in draws])
+    vals = vals[np.isfinite(vals)]
+    lo, hi = np.quantile(vals, [0.025, 0.975]) if len(vals) > 10 else (np.nan, np.nan)
+    v = _value_verdict(lo, hi, 0.25, 0.95)
+    det = (f"BG/NBD r={p.r:.3f} alpha={p.alpha:.2f} a={p.a:.3f} b={p.b:.3f}; mean dropout per purchase "
+           f"{p.a / (p.a + p.b):.1%} lowered by {lift:.0%}; {horizon_months} months, {discount:.0%}/month discount")
+    return Claim(name, quoted, float(est), float(lo), float(hi), p.n, v, None, det)
+
+
+# --------------------------------------------------------------------------- (f)
+def _delivery_days(ds):
+    o = ds.orders
+    if "delivered_date" not in o.columns:
+        return None
+    ot = order_table(o)
+    d = np.where(ot.delivered != _NAT, ot.delivered // _NS_DAY - ot.date // _NS_DAY, -1)
+    return ot, d
+
+
+def fast_delivery_rating(ds, *, within_days: int = 2) -> Claim:
+    """(f1) "Delivery within two days matters" -- review ratings.
+
+    Mean review rating of orders delivered within ``within_days`` days minus
+    later ones (Welch t-test and CI).  Direction rule (claimed > 0) with 0.1
+    star as the smallest difference that matters: a CI inside (-0.1, 0.1) or
+    below it contradicts the claim."""
+    name, quoted = "delivery_within_2_days_rating", "delivery within 2 days matters (ratings)"
+    r = ds.reviews
+    if r is None or "rating" not in r.columns:
+        return _cannot(name, quoted, "reviews.rating")
+    if "order_id" not in r.columns:
+        return _cannot(name, quoted, "reviews.order_id")
+    dd = _delivery_days(ds)
+    if dd is None:
+        return _cannot(name, quoted, "orders.delivered_date")
+    ot, d = dd
+    oi = pd.Index(ot.order_id).get_indexer(r["order_id"])
+    rating = r["rating"].to_numpy(dtype=float)
+    ok = (oi >= 0) & np.isfinite(rating)
+    days = np.where(ok, d[np.maximum(oi, 0)], -1)
+    ok &= days >= 0
+    fast, slow = rating[ok & (days <= within_days)], rating[ok & (days > within_days)]
+    if min(len(fast), len(slow)) < MIN_N:
+        return _cannot(name, quoted, None, f"too few rated deliveries (fast {len(fast)}, slow {len(slow)})",
+                       len(fast) + len(slow))
+    c = _stats.welch_test(fast, slow)
+    v = _direction_verdict(c.ci_low, c.ci_high, positive=True, quoted_effect=MIN_RATING_EFFECT)
+    det = (f"mean rating {c.value_a:.2f} within {within_days} d (n={c.n_a}) vs {c.value_b:.2f} later "
+           f"(n={c.n_b}), Welch p={c.p_value:.2g}")
+    return Claim(name, quoted, c.difference, c.ci_low, c.ci_high, c.n_a + c.n_b, v, None, det)
+
+
+def fast_delivery_repurchase(ds, *, within_days: int = 2, window_days: int = 90, as_of=None) -> Claim:
+    """(f2) "Delivery within two days matters" -- repurchase.
+
+    Repurchase within ``window_days`` (observed windows) of orders delivered
+    within ``within_days`` days minus later ones (two-proportion z-test,
+    Newcombe CI).  Direction rule (claimed > 0) with 1 percentage point as
+    the smallest difference that matters."""
+    name, quoted = "delivery_within_2_days_repurchase", "delivery within 2 days matters (repurchase)"
+    dd = _delivery_days(ds)
+    if dd is None:
+        return _cannot(name, quoted, "orders.delivered_date")
+    ot, d = dd
+    asof = _as_of(ds, as_of)
+    gap = np.where(ot.next_date == _NAT, np.inf, (ot.next_date - ot.date) / _NS_DAY)
+    obs = (d >= 0) & (ot.date + window_days * _NS_DAY <= asof)
+    rep = gap <= window_days
+    f, s_ = obs & (d <= within_days), obs & (d > within_days)
+    if min(f.sum(), s_.sum()) < MIN_N:
+        return _cannot(name, quoted, None, f"too few deliveries (fast {f.sum()}, slow {s_.sum()})",
+                       int(f.sum() + s_.sum()))
+    c = _stats.two_proportion_test(int(rep[f].sum()), int(f.sum()), int(rep[s_].sum()), int(s_.sum()))
+    v = _direction_verdict(c.ci_low, c.ci_high, positive=True, quoted_effect=MIN_REPURCHASE_EFFECT)
+    det = (f"ordered again within {window_days} d: {c.value_a:.1%} after delivery within {within_days} d "
+           f"(n={c.n_a}) vs {c.value_b:.1%} after slower delivery (n={c.n_b}), p={c.p_value:.2g}")
+    return Claim(name, quoted, c.difference, c.ci_low, c.ci_high, c.n_a + c.n_b, v, None, det)
+
+
+# --------------------------------------------------------------------------- (g)
+def sentiment_profile(ds, *, sentiment=None, max_texts: int = 5000, seed: int = 0) -> Claim:
+    """(g) The example social-sentiment profile 40 % positive / 15 % negative /
+    45 % neutral.
+
+    Labels: ``sentiment`` (a Series of labels) if given, else a ``sentiment``
+    column of reviews, else ``insight.sentiment.predict`` on up to
+    ``max_texts`` review texts (a random sample).  estimate = positive share
+    (Wilson CI); supported when each of the three shares' CIs overlaps
+    quoted +- 5 points, contradicted otherwise.  A chi-square goodness-of-fit
+    test against 40/15/45 is in ``detail``.
+    """
+    from insight import metrics
+
+    name, quoted = "sentiment_40_15_45", "40% positive / 15% negative / 45% neutral"
+    if sentiment is None:
+        r = ds.reviews
+        if r is not None and "sentiment" in r.columns:
+            sentiment = r["sentiment"]
+        elif r is not None and "text" in r.columns and len(r):
+            from insight import sentiment as sent
+
+            texts = r["text"].dropna()
+            if len(texts) > max_texts:
+                texts = texts.sample(max_texts, random_state=seed)
+            sentiment = sent.predict(texts)["label"]
+        else:
+            return _cannot(name, quoted, "reviews.text or sentiment labels")
+    sh = metrics.sentiment_shares(sentiment)
+    row = sh.iloc[0]
+    n = int(row["n"])
+    if n < MIN_N:
+        return _cannot(name, quoted, None, "too few texts", n)
+    quoted_sh = {"positive": 0.40, "negative": 0.15, "neutral": 0.45}
+    ok = all(row[f"{k}_ci_high"] >= q - SHARE_BAND and row[f"{k}_ci_low"] <= q + SHARE_BAND
+             for k, q in quoted_sh.items())
+    counts = np.array([row[k] * n for k in quoted_sh])
+    chi = sps.chisquare(counts, np.array(list(quoted_sh.values())) * n)
+    det = ("shares " + ", ".join(f"{k} {row[k]:.1%} [{row[f'{k}_ci_low']:.1%}, {row[f'{k}_ci_high']:.1%}]"
+                                  for k in quoted_sh)
+           + f"; goodness of fit vs 40/15/45 p={chi.pvalue:.2g}; positive:negative {row['pos_neg_ratio']:.2f}")
+    return Claim(name, quoted, float(row["positive"]), float(row["positive_ci_low"]),
+                 float(row["positive_ci_high"]), n, "supported" if ok else "contradicted", None, det)
+
+
+# --------------------------------------------------------------------------- all
+CHECKS = (contact_reduces_churn, resolved_complainers_return, negative_vs_positive_weight,
+          silent_unhappy_per_complaint, retention_profit, fast_delivery_rating, fast_delivery_repurchase,
+          sentiment_profile)
+
+
+def check_all(ds, *, sentiment=None) -> pd.DataFrame:
+    """Every claim as one row (name, quoted, estimate, ci_low, ci_high, n, verdict,
+    missing, detail).  A check that fails unexpectedly is reported as
+    cannot_test with the error in ``detail`` rather than stopping the report."""
+    rows = []
+    with order_cache():  # one order table for all checks
+        for f in CHECKS:
+            try:
+                c = f(ds, sentiment=sentiment) if f is sentiment_profile else f(ds)
+            except Exception as e:  # report, never crash the whole table
+                c = _cannot(f.__name__, "", None, f"error: {type(e).__name__}: {e}")
+            rows.append(c.as_dict())
+    return pd.DataFrame(rows)
