@@ -706,13 +706,16 @@ class RepurchaseModel:
     result: object = field(repr=False, default=None)
 
 
-EXPERIENCE_TERMS = ("late", "complaint", "unresolved", "returned")
+EXPERIENCE_TERMS = ("late", "complaint", "slow_resolution", "unresolved", "returned")
 
 
-def order_experience(ds, *, days: int = 90, as_of=None) -> pd.DataFrame:
+def order_experience(ds, *, days: int = 90, as_of=None, slow_hours: float = 24.0) -> pd.DataFrame:
     """One row per order: customer_id, order_date, late (0/1, NaN unknown),
-    complaint (ticket tied to the order or opened before the next order),
-    unresolved (such a ticket still unresolved), returned, first (first order),
+    complaint (a ticket with the order's id, else attached to the customer's
+    latest order at or before the ticket), slow_resolution (resolved, but more
+    than ``slow_hours`` after opening), unresolved (still unresolved at as_of;
+    a customer with both counts as unresolved), returned, first (first order),
+    order_number,
     value, repurchased (next order within ``days``), observed (the whole
     window is before ``as_of``)."""
     ot = order_table(ds.orders)
@@ -724,8 +727,9 @@ def order_experience(ds, *, days: int = 90, as_of=None) -> pd.DataFrame:
     def per_order(df, date_col, resolved_col=None):
         hit = np.zeros(n, bool)
         unres = np.zeros(n, bool)
+        slow = np.zeros(n, bool)
         if df is None or date_col not in df.columns:
-            return hit, unres
+            return hit, unres, slow
         t = _ns(df[date_col])
         oi = oidx.get_indexer(df["order_id"]) if "order_id" in df.columns else np.full(len(df), -1)
         miss = oi < 0
@@ -745,19 +749,23 @@ def order_experience(ds, *, days: int = 90, as_of=None) -> pd.DataFrame:
             r = _ns(df[resolved_col])
             ur = m & ((r == _NAT) | (r > asof))
             unres[oi[ur]] = True
+            sl = m & ~ur & (r - t > slow_hours * 3600 * 10 ** 9)
+            slow[oi[sl]] = True
         elif resolved_col is not None:
             unres = hit.copy()
-        return hit, unres
+        return hit, unres, slow
 
-    comp, unres = per_order(ds.complaints, "opened_at", "resolved_at")
-    ret, _ = per_order(ds.returns, "return_date")
+    comp, unres, slow = per_order(ds.complaints, "opened_at", "resolved_at")
+    slow &= ~unres
+    ret, _, _ = per_order(ds.returns, "return_date")
     gap = np.where(ot.next_date == _NAT, np.inf, (ot.next_date - ot.date) / _NS_DAY)
     out = pd.DataFrame({
         "order_id": pd.array(ot.order_id, dtype="str"),
         "customer_id": pd.array(ot.customers[ot.cust], dtype="str"),
         "order_date": ot.date.astype("datetime64[ns]"),
         "late": np.where(late < 0, np.nan, late.astype(float)),
-        "complaint": comp.astype(float), "unresolved": unres.astype(float), "returned": ret.astype(float),
+        "complaint": comp.astype(float), "slow_resolution": slow.astype(float),
+        "unresolved": unres.astype(float), "returned": ret.astype(float),
         "first": (ot.seq == 0).astype(float), "order_number": ot.seq + 1, "value": ot.value,
         "repurchased": (gap <= days).astype(float),
         "observed": (ot.date + days * _NS_DAY) <= asof,
