@@ -80,7 +80,7 @@ _FALLBACK_PATTERNS = [
     # card numbers: 16 digits, optionally grouped by 4 with space/dash (Latin or Persian digits)
     (re.compile(r"(?<![\d۰-۹])(?:[\d۰-۹]{4}[ -]?){3}[\d۰-۹]{4}(?![\d۰-۹])"), "[card]"),
     # Iranian mobiles: 09xx…, +989xx…, 00989xx… (Latin or Persian digits, separators allowed)
-    (re.compile(r"(?<![\d۰-۹])(?:\+98|0098|0|۰)[9۹][\d۰-۹](?:[ -]?[\d۰-۹]){8}(?![\d۰-۹])"), "[phone]"),
+    (re.compile(r"(?<![\d۰-۹])(?:\+98[ -]?|0098[ -]?|0|۰)[9۹][\d۰-۹](?:[ -]?[\d۰-۹]){8}(?![\d۰-۹])"), "[phone]"),
 ]
 
 
@@ -100,6 +100,18 @@ def mask(text: Any) -> str:
         return _fallback_mask(s)
     out = mask_pii(s)
     return out if isinstance(out, str) else str(out)
+
+
+def mask_many(values: list) -> list[str]:
+    """:func:`mask` over many values at once (``mask_pii`` batches a Series)."""
+    strs = ["" if v is None else str(v) for v in values]
+    try:
+        from insight.text import mask_pii
+    except Exception:
+        return [_fallback_mask(v) for v in strs]
+    import pandas as pd
+    out = mask_pii(pd.Series(strs, dtype="str"))
+    return [str(v) for v in (out.tolist() if hasattr(out, "tolist") else out)]
 
 
 def escape(text: Any) -> str:
@@ -133,7 +145,7 @@ def number(x: Any, decimals: int | None = None, *, lang: str | None = None,
         return str(x)
     v = float(x) * (100 if percent else 1)
     if decimals is None:
-        if v == int(v) and not percent and abs(v) < 1e15:
+        if v == 0 or (v == int(v) and not percent and abs(v) < 1e15):
             decimals = 0
         else:
             decimals = 0 if abs(v) >= 100 else 1 if abs(v) >= 10 or (percent and abs(v) >= 1) else 2
@@ -247,11 +259,13 @@ def table(df, *, lang: str | None = None, units: Mapping[str, str] | None = None
         elif pd.api.types.is_bool_dtype(s):
             formatted[i] = ["—" if _isna(v) else ("✓" if v else "✗") for v in s.tolist()]
         else:
-            formatted[i] = ["—" if _isna(v) else safe(v) for v in s.tolist()]
+            vals = s.tolist()
+            masked = mask_many(vals)
+            formatted[i] = ["—" if _isna(v) else escape(m) for v, m in zip(vals, masked)]
     for r in range(len(shown)):
         cells = []
         for i, col in enumerate(cols):
-            cls = ' class="num"' if kinds[col] == "num" else ""
+            cls = ' class="num"' if kinds[col] == "num" else ' dir="auto"' if kinds[col] == "text" else ""
             cells.append(f"<td{cls}>{formatted[i][r]}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption>{safe(caption)}</caption>" if caption else ""

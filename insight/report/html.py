@@ -217,7 +217,14 @@ def change_html(now: dict, before: dict | None, lang: str) -> str:
         text = "بدون تغییر نسبت به اجرای قبل" if lang == "fa" else "no change vs previous run"
         return f'<div class="change">{text}</div>'
     arrow = "▲" if diff > 0 else "▼"
-    num = show.number(abs(diff), now.get("decimals"), lang=lang, percent=pct)
+    dec = now.get("decimals")
+    if pct:  # a change of a share is in percentage points
+        num = show.number(abs(diff) * 100, 1 if dec is None else dec, lang=lang)
+        num += " واحد درصد" if lang == "fa" else " pp"
+    else:
+        if dec is None and not (isinstance(a, int) and isinstance(b, int)):
+            dec = 0 if abs(diff) >= 100 else 1 if abs(diff) >= 1 else 2
+        num = show.number(abs(diff), dec, lang=lang)
     sign = "+" if diff > 0 else "−"
     better = now.get("better")
     cls = ""
