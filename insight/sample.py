@@ -75,9 +75,9 @@ import json
 import os
 import sys
 import time
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from types import MappingProxyType
+from types import MappingProxyType, SimpleNamespace
 from typing import Mapping
 
 import numpy as np
@@ -409,141 +409,156 @@ class _Gen:
                 nxt[m] = w.inverse(w.forward(t[m]) + gap[m])
             keep = again & (nxt < H) & (nxt < cu["churn_at"][cid])
             cid, t, rank = cid[keep], nxt[keep], rank + 1
+        if not out:  # nobody ordered before `today`
+            out = [dict(cid=np.zeros(0, int), t=np.zeros(0), rank=np.zeros(0, int), food=np.zeros(0, bool),
+                        cancelled=np.zeros(0, bool), promised=np.zeros(0, int), late=np.zeros(0, bool),
+                        delay=np.zeros(0, int), lag=np.zeros(0, int), complaint=np.zeros(0, bool),
+                        outcome=np.zeros(0, int), again=np.zeros(0, bool))]
         o = {k: np.concatenate([d[k] for d in out]) for k in out[0]}
         order = np.argsort(o["t"], kind="stable")
         return {k: v[order] for k, v in o.items()}
 
     # ---- the whole dataset
     def run(self, n_customers: int):
-        rng, fx, start, L = self.rng, self.fx, self.start, self.limit
+        start = self.start
         cu = self.customers(n_customers)
         od = self.orders(cu)
-        O = len(od["t"])
-        cid, seg = od["cid"], cu["seg"][od["cid"]]
-        oday = np.floor(od["t"])
-        deliver = oday + od["lag"]
-        in_transit = ~od["cancelled"] & (deliver >= L)
-
-        # products
-        n_per_cat = len(next(iter(ph.CATEGORIES.values()))[1])
-        prod_cat = np.repeat(np.arange(len(CATEGORY_CODES)), n_per_cat)
-        lo, hi = np.array([v[2] for v in ph.CATEGORIES.values()], dtype=float).T
-        base_price = np.exp(rng.uniform(np.log(lo[prod_cat]), np.log(hi[prod_cat])))
-        base_price = np.round(base_price / 10_000) * 10_000
-        popularity = 1.0 / (1 + rng.permuted(np.tile(np.arange(n_per_cat), (len(CATEGORY_CODES), 1)), axis=1)) ** 0.8
-        problem = np.array([i for i, _ in _PROBLEM])
-        popularity.ravel()[problem] = np.median(popularity)
-        pop_cdf = np.cumsum(popularity / popularity.sum(axis=1, keepdims=True), axis=1)
-        quality = rng.normal(0, 0.25, _N_PRODUCTS)
-        quality[problem] += fx.rating_problem_product
-        is_return_problem = np.isin(np.arange(_N_PRODUCTS), [i for i, k in _PROBLEM if k == "returns"])
-        is_bo_problem = np.isin(np.arange(_N_PRODUCTS), [i for i, k in _PROBLEM if k == "backorders"])
-        p_bo = np.where(is_bo_problem, fx.p_backorder_problem, fx.p_backorder_base)
-        infl = lambda t: (1 + fx.inflation_per_month) ** (t / 30.44)  # noqa: E731
-
-        # order lines
-        n_lines = 1 + rng.poisson(np.where(od["food"], 0.7, _LINES_LAMBDA[seg]))
-        lo_ = np.repeat(np.arange(O), n_lines)                           # line -> order
-        N = len(lo_)
-        lseg = seg[lo_]
-        cat_nf = np.array(_NONFOOD)[_pick(rng, np.cumsum(CATEGORY_BY_SEGMENT, axis=1)[lseg])]
-        cat = np.where(od["food"][lo_], _FOOD, cat_nf)
-        prod = cat * n_per_cat + _pick(rng, pop_cdf[cat])
-        qty = 1 + np.select([cat == CATEGORY_CODES.index("grocery"), cat == _FOOD],
-                            [rng.poisson(0.5, N), rng.poisson(0.25, N)], (rng.random(N) < 0.08).astype(int))
-        lt = od["t"][lo_]
-        promo = self.promo_day[oday[lo_].astype(np.int64)]
-        disc = np.where(promo & (rng.random(N) < 0.5), 0.85, 1.0)
-        disc = disc * np.where((lseg == SEGMENTS.index("bargain")) & (rng.random(N) < 0.5), 0.8, 1.0)
-        unit_price = np.round(base_price[prod] * infl(lt) * disc / 1000) * 1000
-        backordered = ~od["cancelled"][lo_] & (rng.random(N) < p_bo[prod])
-        l_late = od["late"][lo_]
-        delivered = ~od["cancelled"][lo_] & ~backordered & ~in_transit[lo_]
-        status = np.select([od["cancelled"][lo_], backordered, delivered], [1, 2, 0], -1)
-        l_deliver = np.where(delivered, deliver[lo_], np.nan)
-
-        order_ids = _ids("O", O, 7)
-        cust_ids = _ids("C", n_customers, 6)
-        prod_ids = pd.Series(_product_ids(_N_PRODUCTS), dtype="str")
-        line_order_id = order_ids.take(lo_).reset_index(drop=True)
-        line_cust_id = cust_ids.take(cid[lo_]).reset_index(drop=True)
-        orders = pd.DataFrame({
-            "order_id": line_order_id,
-            "customer_id": line_cust_id,
-            "order_date": _stamp(start, oday[lo_], "D"),
-            "product_id": prod_ids.take(prod).reset_index(drop=True),
-            "category": _take([v[0] for v in ph.CATEGORIES.values()], cat),
-            "quantity": qty.astype(float),
-            "unit_price": unit_price,
-            "channel": _take(ORDER_CHANNELS, _choice(rng, O, (0.55, 0.35, 0.10))[lo_]),
-            "promised_date": _stamp(start, (oday + od["promised"])[lo_], "D"),
-            "delivered_date": _stamp(start, l_deliver, "D"),
-            "status": _take(contract.ORDER_STATUSES, status),
-        })
-
-        # returns (delivered lines)
-        lo_ret = (_logit(fx.p_return_base) + np.log(fx.or_return_late) * l_late
-                  + np.log(fx.or_return_problem) * np.isin(prod, problem)
-                  + np.log(fx.or_return_fashion) * (cat == CATEGORY_CODES.index("fashion"))
-                  + np.log(fx.or_return_ready_food) * (cat == _FOOD))
-        r_day = l_deliver + 1 + np.minimum(np.floor(rng.gamma(2.0, 2.0, N)), 13)
-        returned = delivered & (rng.random(N) < _sigmoid(lo_ret)) & (r_day < L)
-        rl = np.flatnonzero(returned)
-        reason = self._return_reasons(prod[rl], cat[rl], l_late[rl])
-        refund = qty[rl] * unit_price[rl] * np.where(reason == RETURN_CODES.index("changed_mind"), 0.9, 1.0)
-        refund = np.where(rng.random(rl.size) < 0.1, np.nan, np.round(refund / 1000) * 1000)
-        rtext = self.texts.return_reasons(reason, self._days(od["delay"][lo_[rl]]), fx.pii_share["returns"])
-        rtext = rtext.where(pd.Series(rng.random(rl.size) < 0.75), None)
-        returns = pd.DataFrame({
-            "return_id": _ids("R", rl.size, 6),
-            "order_id": line_order_id.take(rl).reset_index(drop=True),
-            "product_id": orders["product_id"].take(rl).reset_index(drop=True),
-            "customer_id": line_cust_id.take(rl).reset_index(drop=True),
-            "return_date": _stamp(start, r_day[rl], "D"),
-            "reason_code": _take(RETURN_CODES, reason),
-            "reason_text": rtext,
-            "refund_amount": refund,
-        })
-        # first returned line's reason per order (for complaint categories and texts)
-        order_return_reason = np.full(O, -1)
-        ro, first = np.unique(lo_[rl], return_index=True)
-        order_return_reason[ro] = reason[first]
-        order_returned = order_return_reason >= 0
-
-        complaints = self._complaints(od, cu, cid, seg, oday, deliver, order_return_reason, order_ids, cust_ids)
-        line_reason = np.full(N, -1)
-        line_reason[rl] = reason
-        reviews = self._reviews(od, lo_, delivered, l_deliver, prod, cat, line_reason, quality, lseg,
-                                line_order_id, line_cust_id, prod_ids)
-        surveys = self._surveys(od, seg, oday, deliver, in_transit, order_returned, cust_ids)
-
+        od["seg"] = cu["seg"][od["cid"]]
+        od["day"] = np.floor(od["t"])
+        od["deliver"] = od["day"] + od["lag"]
+        od["in_transit"] = ~od["cancelled"] & (od["deliver"] >= self.limit)
+        cat = self.catalog()
+        ids = SimpleNamespace(order=_ids("O", len(od["t"]), 7), cust=_ids("C", n_customers, 6),
+                              prod=pd.Series(_product_ids(_N_PRODUCTS), dtype="str"))
+        ln, orders = self.lines(od, cat, ids)
+        returns = self.returns(od, ln, ids)
+        complaints = self._complaints(od, cu, ids)
+        reviews = self._reviews(od, ln, cat, ids)
+        surveys = self._surveys(od, ids)
         customers = pd.DataFrame({
-            "customer_id": cust_ids,
+            "customer_id": ids.cust,
             "signup_date": _stamp(start, np.floor(cu["signup"]), "D"),
             "city": _take([c[0] for c in ph.CITIES], cu["city"]),
             "province": _take([c[1] for c in ph.CITIES], cu["city"]),
             "acquisition_channel": _take(CHANNELS, cu["channel"]),
         })
         products = pd.DataFrame({
-            "product_id": prod_ids,
+            "product_id": ids.prod,
             "name": pd.Series([n for v in ph.CATEGORIES.values() for n in v[1]], dtype="str"),
-            "category": _take([v[0] for v in ph.CATEGORIES.values()], prod_cat),
-            "price": np.round(base_price * infl(self.horizon) / 1000) * 1000,
+            "category": _take([v[0] for v in ph.CATEGORIES.values()], cat.category),
+            "price": np.round(cat.price * self.inflation(self.horizon) / 1000) * 1000,
         })
         tables = dict(customers=customers, products=products, orders=orders, returns=returns,
                       complaints=complaints, reviews=reviews, surveys=surveys)
         ds = Dataset(**{k: contract.conform(k, v) for k, v in tables.items()})
+        churn = np.where(np.isfinite(cu["churn_at"]), np.floor(cu["churn_at"]), np.nan)
         truth = {
             "customers": pd.DataFrame({
-                "customer_id": cust_ids, "segment": _take(SEGMENTS, cu["seg"]),
-                "churn_date": _stamp(start, np.where(np.isfinite(cu["churn_at"]), np.floor(cu["churn_at"]), np.nan), "D")}),
+                "customer_id": ids.cust, "segment": _take(SEGMENTS, cu["seg"]),
+                "churn_date": _stamp(start, churn, "D")}),
             "orders": pd.DataFrame({
-                "order_id": order_ids, "customer_id": cust_ids.take(cid).reset_index(drop=True),
-                "segment": _take(SEGMENTS, seg), "rank": od["rank"], "late": od["late"],
-                "complaint": _take(("fast", "slow", "unresolved", "none"), np.where(od["outcome"] < 0, 3, od["outcome"])),
+                "order_id": ids.order, "customer_id": ids.cust.take(od["cid"]).reset_index(drop=True),
+                "segment": _take(SEGMENTS, od["seg"]), "rank": od["rank"], "late": od["late"],
+                "complaint": _take(("fast", "slow", "unresolved", "none"),
+                                   np.where(od["outcome"] < 0, 3, od["outcome"])),
                 "orders_again": od["again"]}),
         }
         return ds, truth
+
+    def inflation(self, t):
+        """Price level at day ``t`` relative to ``start``."""
+        return (1 + self.fx.inflation_per_month) ** (np.asarray(t) / 30.44)
+
+    # ---- products: price, popularity, quality, backorder risk
+    def catalog(self) -> SimpleNamespace:
+        rng, fx = self.rng, self.fx
+        per_cat = len(next(iter(ph.CATEGORIES.values()))[1])
+        category = np.repeat(np.arange(len(CATEGORY_CODES)), per_cat)
+        lo, hi = np.array([v[2] for v in ph.CATEGORIES.values()], dtype=float).T
+        price = np.round(np.exp(rng.uniform(np.log(lo[category]), np.log(hi[category]))) / 10_000) * 10_000
+        rank = rng.permuted(np.tile(np.arange(per_cat), (len(CATEGORY_CODES), 1)), axis=1)
+        popularity = 1.0 / (1 + rank) ** 0.8                     # Zipf-like within each category
+        problem = np.array([i for i, _ in _PROBLEM])
+        popularity.ravel()[problem] = np.median(popularity)      # sold often enough to be seen
+        quality = rng.normal(0, 0.25, _N_PRODUCTS)
+        quality[problem] += fx.rating_problem_product
+        backorders = np.isin(np.arange(_N_PRODUCTS), [i for i, k in _PROBLEM if k == "backorders"])
+        return SimpleNamespace(
+            per_cat=per_cat, category=category, price=price, problem=problem, quality=quality,
+            pop_cdf=np.cumsum(popularity / popularity.sum(axis=1, keepdims=True), axis=1),
+            p_backorder=np.where(backorders, fx.p_backorder_problem, fx.p_backorder_base))
+
+    # ---- order lines
+    def lines(self, od, cat, ids):
+        rng = self.rng
+        n_lines = 1 + rng.poisson(np.where(od["food"], 0.7, _LINES_LAMBDA[od["seg"]]))
+        o = np.repeat(np.arange(len(od["t"])), n_lines)             # line -> order
+        N = len(o)
+        seg = od["seg"][o]
+        category = np.array(_NONFOOD)[_pick(rng, np.cumsum(CATEGORY_BY_SEGMENT, axis=1)[seg])]
+        category = np.where(od["food"][o], _FOOD, category)
+        prod = category * cat.per_cat + _pick(rng, cat.pop_cdf[category])
+        qty = 1 + np.select([category == CATEGORY_CODES.index("grocery"), category == _FOOD],
+                            [rng.poisson(0.5, N), rng.poisson(0.25, N)], (rng.random(N) < 0.08).astype(int))
+        promo = self.promo_day[od["day"][o].astype(np.int64)]
+        disc = np.where(promo & (rng.random(N) < 0.5), 0.85, 1.0)
+        disc = disc * np.where((seg == SEGMENTS.index("bargain")) & (rng.random(N) < 0.5), 0.8, 1.0)
+        price = np.round(cat.price[prod] * self.inflation(od["t"][o]) * disc / 1000) * 1000
+        cancelled = od["cancelled"][o]
+        backordered = ~cancelled & (rng.random(N) < cat.p_backorder[prod])
+        delivered = ~cancelled & ~backordered & ~od["in_transit"][o]
+        status = np.select([cancelled, backordered, delivered], [1, 2, 0], -1)   # -1: in transit
+        deliver = np.where(delivered, od["deliver"][o], np.nan)
+        ln = SimpleNamespace(order=o, seg=seg, category=category, prod=prod, qty=qty, price=price,
+                             late=od["late"][o], delivered=delivered, deliver=deliver,
+                             order_id=ids.order.take(o).reset_index(drop=True),
+                             cust_id=ids.cust.take(od["cid"][o]).reset_index(drop=True),
+                             prod_id=ids.prod.take(prod).reset_index(drop=True))
+        orders = pd.DataFrame({
+            "order_id": ln.order_id,
+            "customer_id": ln.cust_id,
+            "order_date": _stamp(self.start, od["day"][o], "D"),
+            "product_id": ln.prod_id,
+            "category": _take([v[0] for v in ph.CATEGORIES.values()], category),
+            "quantity": qty.astype(float),
+            "unit_price": price,
+            "channel": _take(ORDER_CHANNELS, _choice(rng, len(od["t"]), (0.55, 0.35, 0.10))[o]),
+            "promised_date": _stamp(self.start, (od["day"] + od["promised"])[o], "D"),
+            "delivered_date": _stamp(self.start, deliver, "D"),
+            "status": _take(contract.ORDER_STATUSES, status),
+        })
+        return ln, orders
+
+    # ---- returns (delivered lines); sets ln.reason and od["return_reason"]
+    def returns(self, od, ln, ids) -> pd.DataFrame:
+        rng, fx = self.rng, self.fx
+        N = len(ln.order)
+        logit = (_logit(fx.p_return_base) + np.log(fx.or_return_late) * ln.late
+                 + np.log(fx.or_return_problem) * np.isin(ln.prod, [i for i, _ in _PROBLEM])
+                 + np.log(fx.or_return_fashion) * (ln.category == CATEGORY_CODES.index("fashion"))
+                 + np.log(fx.or_return_ready_food) * (ln.category == _FOOD))
+        day = ln.deliver + 1 + np.minimum(np.floor(rng.gamma(2.0, 2.0, N)), 13)
+        rl = np.flatnonzero(ln.delivered & (rng.random(N) < _sigmoid(logit)) & (day < self.limit))
+        reason = self._return_reasons(ln.prod[rl], ln.category[rl], ln.late[rl])
+        refund = ln.qty[rl] * ln.price[rl] * np.where(reason == RETURN_CODES.index("changed_mind"), 0.9, 1.0)
+        refund = np.where(rng.random(rl.size) < 0.1, np.nan, np.round(refund / 1000) * 1000)  # not yet refunded
+        text = self.texts.return_reasons(reason, self._days(od["delay"][ln.order[rl]]), fx.pii_share["returns"])
+        text = text.where(pd.Series(rng.random(rl.size) < 0.75), None)
+        ln.reason = np.full(N, -1)
+        ln.reason[rl] = reason
+        od["return_reason"] = np.full(len(od["t"]), -1)          # first returned line's reason per order
+        ro, first = np.unique(ln.order[rl], return_index=True)
+        od["return_reason"][ro] = reason[first]
+        return pd.DataFrame({
+            "return_id": _ids("R", rl.size, 6),
+            "order_id": ln.order_id.take(rl).reset_index(drop=True),
+            "product_id": ln.prod_id.take(rl).reset_index(drop=True),
+            "customer_id": ln.cust_id.take(rl).reset_index(drop=True),
+            "return_date": _stamp(self.start, day[rl], "D"),
+            "reason_code": _take(RETURN_CODES, reason),
+            "reason_text": text,
+            "refund_amount": refund,
+        })
 
     def _days(self, delay):
         """Number for a text's {n} slot: the days late when late, else a plausible 2-9."""
@@ -573,8 +588,9 @@ class _Gen:
         return _pick(self.rng, table[ctx])
 
     # ---- complaints (one per complaining order, plus a few not tied to an order)
-    def _complaints(self, od, cu, cid, seg, oday, deliver, order_return_reason, order_ids, cust_ids):
+    def _complaints(self, od, cu, ids):
         rng, fx, L = self.rng, self.fx, self.limit
+        oday, deliver = od["day"], od["deliver"]
         co = np.flatnonzero(od["complaint"])
         n = co.size
         late, canc = od["late"][co], od["cancelled"][co]
@@ -592,7 +608,7 @@ class _Gen:
                                           "price", "description")])
         category = other[_choice(rng, n, (0.23, 0.18, 0.1, 0.15, 0.14, 0.1, 0.05, 0.05))]
         reason_to_cat = np.array([C[c] for c in ("packaging", "wrong_item", "description", "delivery", "refund", "quality")])
-        rr = order_return_reason[co]
+        rr = od["return_reason"][co]
         u = rng.random(n)
         category = np.where(od["food"][co] & (u < 0.6), C["food"], category)
         category = np.where(canc & (u < 0.6), C["refund"], np.where(canc & (u >= 0.6), C["app_payment"], category))
@@ -605,7 +621,7 @@ class _Gen:
         category = np.concatenate([category, np.array([C["app_payment"], C["staff"], C["price"]])[_choice(rng, k, (0.6, 0.25, 0.15))]])
         opened = np.concatenate([opened, g_open])
         outcome = np.concatenate([outcome, _choice(rng, k, [fx.resolution_mix[x] for x in ("fast", "slow", "unresolved")])])
-        owner = np.concatenate([cid[co], cid[pick]])
+        owner = np.concatenate([od["cid"][co], od["cid"][pick]])
         oid = np.concatenate([co, np.full(k, -1)])
         m = len(opened)
         # resolution, contacts, csat_after
@@ -631,10 +647,10 @@ class _Gen:
         oid, owner, opened, resolved, category, contacts, csat_after, channel, days = (
             a[idx] for a in (oid, owner, opened, resolved, category, contacts, csat_after, channel, days))
         text = self.texts.complaints(category, contacts, days, fx.pii_share["complaints"])
-        order_id = order_ids.take(oid.clip(0)).reset_index(drop=True).where(pd.Series(oid >= 0), None)
+        order_id = ids.order.take(oid.clip(0)).reset_index(drop=True).where(pd.Series(oid >= 0), None)
         return pd.DataFrame({
             "ticket_id": _ids("T", idx.size, 6),
-            "customer_id": cust_ids.take(owner).reset_index(drop=True),
+            "customer_id": ids.cust.take(owner).reset_index(drop=True),
             "order_id": order_id,
             "opened_at": _stamp(self.start, opened),
             "resolved_at": _stamp(self.start, resolved),
@@ -646,37 +662,34 @@ class _Gen:
         })
 
     # ---- reviews (per delivered line)
-    def _reviews(self, od, lo_, delivered, l_deliver, prod, cat, line_reason, quality, lseg,
-                 line_order_id, line_cust_id, prod_ids):
+    def _reviews(self, od, ln, cat, ids):
         rng, fx, L = self.rng, self.fx, self.limit
-        N = len(lo_)
-        created = l_deliver + rng.exponential(3.0, N) + rng.uniform(8 / 24, 23.9 / 24, N)
-        has = delivered & (rng.random(N) < fx.p_review) & (created < L)
-        li = np.flatnonzero(has)
-        n = li.size
-        o = lo_[li]
-        late, ret, comp = od["late"][o], line_reason[li] >= 0, od["complaint"][o]
-        latent = (4.6 + quality[prod[li]] + _RATING_SEG[lseg[li]] + fx.rating_late * late
-                  + fx.rating_returned * ret + fx.rating_complaint * comp + rng.normal(0, 0.95, n))
+        N = len(ln.order)
+        created = ln.deliver + rng.exponential(3.0, N) + rng.uniform(8 / 24, 23.9 / 24, N)
+        li = np.flatnonzero(ln.delivered & (rng.random(N) < fx.p_review) & (created < L))
+        li = li[np.argsort(created[li], kind="stable")]
+        o, prod = ln.order[li], ln.prod[li]
+        late, returned, complained = od["late"][o], ln.reason[li] >= 0, od["complaint"][o]
+        latent = (4.6 + cat.quality[prod] + _RATING_SEG[ln.seg[li]] + fx.rating_late * late
+                  + fx.rating_returned * returned + fx.rating_complaint * complained
+                  + rng.normal(0, 0.95, li.size))
         rating = np.clip(np.round(latent), 1, 5)
-        text = self.texts.reviews(rating, late, line_reason[li], cat[li] == _FOOD,
-                                  np.isin(prod[li], [i for i, _ in _PROBLEM]), self._days(od["delay"][o]),
-                                  fx.pii_share["reviews"])
-        order = np.argsort(created[li], kind="stable")
-        df = pd.DataFrame({
-            "review_id": _ids("V", n, 6),
-            "customer_id": line_cust_id.take(li[order]).reset_index(drop=True),
-            "product_id": prod_ids.take(prod[li][order]).reset_index(drop=True),
-            "order_id": line_order_id.take(li[order]).reset_index(drop=True),
-            "created_at": _stamp(self.start, created[li][order]),
-            "rating": rating[order],
-            "text": text.take(order).reset_index(drop=True),
+        text = self.texts.reviews(rating, late, ln.reason[li], ln.category[li] == _FOOD,
+                                  np.isin(prod, cat.problem), self._days(od["delay"][o]), fx.pii_share["reviews"])
+        return pd.DataFrame({
+            "review_id": _ids("V", li.size, 6),
+            "customer_id": ln.cust_id.take(li).reset_index(drop=True),
+            "product_id": ln.prod_id.take(li).reset_index(drop=True),
+            "order_id": ln.order_id.take(li).reset_index(drop=True),
+            "created_at": _stamp(self.start, created[li]),
+            "rating": rating,
+            "text": text,
         })
-        return df
 
     # ---- surveys (per order)
-    def _surveys(self, od, seg, oday, deliver, in_transit, order_returned, cust_ids):
+    def _surveys(self, od, ids):
         rng, fx, L = self.rng, self.fx, self.limit
+        oday, deliver, seg = od["day"], od["deliver"], od["seg"]
         O = len(oday)
         oi = np.flatnonzero(rng.random(O) < fx.p_survey)
         n = oi.size
@@ -691,11 +704,11 @@ class _Gen:
         submitted = np.select([tp == T["delivery"], tp == T["support"]],
                               [deliver[oi] + np.floor(rng.uniform(0, 3, n)), support_t],
                               oday[oi] + np.floor(rng.uniform(0, 2, n))) + hour
-        keep = (submitted < L) & ~((tp == T["delivery"]) & in_transit[oi])
+        keep = (submitted < L) & ~((tp == T["delivery"]) & od["in_transit"][oi])
         pen = np.select([outcome == 0, outcome == 1, outcome == 2],
                         [fx.nps_complaint["fast"], fx.nps_complaint["slow"], fx.nps_complaint["unresolved"]], 0.0)
         z = (_NPS_BASE[seg[oi]] + fx.nps_late * late + pen + fx.nps_cancelled * canc
-             - 1.0 * order_returned[oi] + rng.normal(0, 1.6, n))
+             - 1.0 * (od["return_reason"][oi] >= 0) + rng.normal(0, 1.6, n))
         nps = np.clip(np.round(z), 0, 10)
         csat = np.clip(np.round(1 + 4 * (z + rng.normal(0, 1.0, n)) / 10), 1, 5)
         contacts_proxy = np.where(outcome == 2, 3, np.where(outcome == 1, 2, 1))
@@ -712,7 +725,7 @@ class _Gen:
         order = order[keep[order]]
         df = pd.DataFrame({
             "response_id": _ids("S", order.size, 6),
-            "customer_id": cust_ids.take(od["cid"][oi][order]).reset_index(drop=True),
+            "customer_id": ids.cust.take(od["cid"][oi][order]).reset_index(drop=True),
             "submitted_at": _stamp(self.start, submitted[order]),
             "touchpoint": _take(TOUCHPOINTS, tp[order]),
             "nps": nps[order], "csat": csat[order], "ces": ces[order],

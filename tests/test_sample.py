@@ -314,3 +314,10 @@ def test_repurchase_odds_ratio_for_late_delivery_is_recovered():
         num, den = num + a * d / len(g), den + b * c / len(g)
     assert 0.38 < num / den < 0.65
     assert EFFECTS.or_repurchase_late == 0.5
+
+
+def test_tiny_and_empty_runs_keep_the_contract():
+    ds = sample.generate(customers=1, seed=0, today="2023-03-22")   # nobody orders before today
+    assert ds.counts()["orders"] == 0
+    for name, df in ds.tables():
+        assert [str(t) for t in df.dtypes] == [contract.dtype_for(c.kind) for c in contract.columns(name)]
