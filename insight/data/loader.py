@@ -44,6 +44,27 @@ def _resolve_inputs(path, mapping) -> tuple[Mapping, Path]:
     raise DataError(f"{path}: pass a folder of canonical files or a mapping .yml file, not a single file.")
 
 
+class _ParentKeys(dict):
+    """parent table -> its unique keys, computed the first time a child asks."""
+
+    def __init__(self):
+        super().__init__()
+        self.frames: dict[str, pd.Series] = {}
+
+    def get(self, name, default=None):
+        if name not in self and name in self.frames:
+            self[name] = _unique_keys(self.frames.pop(name))
+        return super().get(name, default)
+
+
+def _unique_keys(s: pd.Series):
+    try:
+        import pyarrow.compute as pc
+        return pc.unique(s.array._pa_array).drop_null()
+    except AttributeError:  # pragma: no cover
+        return s.dropna().unique()
+
+
 def _today(today) -> pd.Timestamp:
     if today is None:
         return pd.Timestamp(_dt.date.today())
@@ -57,7 +78,7 @@ def _quarantine_frame(table: str, raw, rows: np.ndarray, why: np.ndarray) -> pd.
     orig = raw.frame.iloc[rows].reset_index(drop=True)
     orig.columns = [c if str(c) not in ("table", "source_file", "source_row", "reason") else f"source_{c}"
                     for c in map(str, orig.columns)]
-    head = pd.DataFrame({"table": table, "source_file": raw.source_file[rows],
+    head = pd.DataFrame({"table": table, "source_file": raw.source_file(rows),
                          "source_row": raw.source_row[rows], "reason": why})
     parts = [pd.concat([head, orig], axis=1)]
     if len(raw.bad_lines):
@@ -88,7 +109,7 @@ def load(path, mapping=None, *, quarantine_dir=None, today=None) -> Dataset:
     today_ts = _today(today)
     report = ValidationReport(currency=m.currency)
     frames: dict[str, pd.DataFrame | None] = {}
-    parents: dict[str, pd.Series] = {}
+    parents = _ParentKeys()
     qparts = []
     for table in TABLES:
         spec = m.tables.get(table)
@@ -113,7 +134,7 @@ def load(path, mapping=None, *, quarantine_dir=None, today=None) -> Dataset:
         kept = df.loc[~bad].reset_index(drop=True)
         frames[table] = kept
         if table in PARENT_KEY:
-            parents[table] = pd.Index(kept[PARENT_KEY[table]].dropna().unique())
+            parents.frames[table] = kept[PARENT_KEY[table]]
         nbad = len(raw.bad_lines)
         if nbad:
             issues.notes.insert(0, f"{nbad:,} line{'s' if nbad != 1 else ''} could not be split into the "

@@ -165,6 +165,8 @@ def _table_spec(table: str, d: dict, m: dict) -> TableSpec:
     joins = []
     for j, jd in enumerate(_listify(d.get("join"))):
         jw = f"{table}.join[{j}]"
+        if isinstance(jd, dict):  # YAML 1.1 reads a bare `on:` key as True
+            jd = {("on" if k is True else k): v for k, v in jd.items()}
         if not isinstance(jd, dict) or "file" not in jd or "on" not in jd:
             raise _err(jw, "each join needs `file:` and `on:` (a column, a list, or {left: right})")
         _check_keys(jd, _JOIN_KEYS, jw)

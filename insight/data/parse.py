@@ -18,7 +18,7 @@ from insight.data.mapping import Mapping, TableSpec
 from insight.data.readers import RawTable
 from insight.data.report import DataError
 from insight.dates import parse_dates_detail
-from insight.persian import convert_factor, fix_arabic_chars, parse_number_units, to_latin_digits
+from insight.persian import RIAL_PER, convert_factor, fix_arabic_chars, parse_number_units, to_latin_digits
 
 
 @dataclass
@@ -26,7 +26,8 @@ class Issue:
     mask: np.ndarray            # rows with the problem
     column: str
     label: str                  # e.g. "impossible date"
-    values: np.ndarray | None   # per-row text naming the value (only masked rows are used)
+    values: object = None       # Series or array naming each row's value; text is built only
+                                # for the rows that need it (see ``text_at``)
     quarantine: bool = True
 
 
@@ -39,8 +40,6 @@ class Issues:
     def add(self, mask, column: str, label: str, values=None, quarantine: bool = True) -> None:
         mask = np.asarray(mask, dtype=bool)
         if mask.any():
-            if values is not None and not isinstance(values, np.ndarray):
-                values = np.asarray(values, dtype=object)
             self.items.append(Issue(mask, column, label, values, quarantine))
 
     def bad(self) -> np.ndarray:
@@ -49,6 +48,15 @@ class Issues:
             if it.quarantine:
                 out |= it.mask
         return out
+
+
+def text_at(values, rows: np.ndarray) -> np.ndarray:
+    """Text of ``values`` (Series or array) at positions ``rows``; "" where missing."""
+    if values is None:
+        return np.full(len(rows), "", dtype=object)
+    if isinstance(values, pd.Series):
+        return _as_text(values.iloc[rows]).to_numpy(dtype=object, na_value="")
+    return np.asarray(values, dtype=object)[rows]
 
 
 def _norm_name(name) -> str:
@@ -95,9 +103,20 @@ def _as_text(s: pd.Series) -> pd.Series:
     return s.map(conv, na_action="ignore").astype("str")
 
 
-def _raw_text(s: pd.Series) -> np.ndarray:
-    """Values as the user wrote them, for quarantine reasons."""
-    return _as_text(s).to_numpy(dtype=object, na_value="")
+def _clean_text(s: pd.Series, kind: str) -> pd.Series:
+    """Trim, empty -> missing, and Latin digits (ids) or Persian letters (text).
+    One C-level regex pass finds the cells needing any of it."""
+    txt = _as_text(s)
+    pattern = r"^\s|\s$|^$|" + ("[۰-۹٠-٩]" if kind == ID else "[يىك]")
+    hit = txt.str.contains(pattern, regex=True, na=False)
+    if not hit.any():
+        return txt
+    sub = txt[hit].str.strip()
+    sub = sub.where(sub != "")
+    sub = to_latin_digits(sub) if kind == ID else fix_arabic_chars(sub)
+    out = txt.copy()
+    out[hit] = sub
+    return out
 
 
 def _apply_values(s: pd.Series, vmap: dict) -> pd.Series:
@@ -206,19 +225,14 @@ def parse_table(raw: RawTable, spec: TableSpec, mapping: Mapping, issues: Issues
         s = cols[c.name].reset_index(drop=True)
         present = s.notna().to_numpy()
         if c.kind in (ID, TEXT):
-            txt = _as_text(s).str.strip()
-            txt = txt.where(txt != "")
-            if c.kind == ID:
-                txt = to_latin_digits(txt)
-            else:
-                txt = fix_arabic_chars(txt)
+            txt = _clean_text(s, c.kind)
             if c.name == "status":
                 txt = _status(txt, issues, table)
             out[c.name] = txt.astype("str")
             if c.required and c.kind == ID:
                 issues.add(txt.isna().to_numpy(), c.name, "missing value")
             continue
-        rawtext[c.name] = _raw_text(s)
+        rawtext[c.name] = s
         if c.kind == DATE:
             dcfg = spec.date_columns.get(c.name, {})
             cal = dcfg.get("calendar") or spec.calendar or mapping.calendar
@@ -236,8 +250,14 @@ def parse_table(raw: RawTable, spec: TableSpec, mapping: Mapping, issues: Issues
             units = units.reset_index(drop=True)
             if c.kind == MONEY:
                 src = spec.currency or mapping.currency
-                val = val * convert_factor(units, mapping.currency, default=src)
-            nonempty = present & (_as_text(s).str.strip().fillna("") != "").to_numpy()
+                if units.notna().any():
+                    val = val * convert_factor(units, mapping.currency, default=src)
+                elif src != mapping.currency:
+                    val = val * (RIAL_PER[src] / RIAL_PER[mapping.currency])
+            if pd.api.types.is_string_dtype(s.dtype) or s.dtype == object:
+                nonempty = present & (_as_text(s).str.strip().fillna("") != "").to_numpy()
+            else:
+                nonempty = present
             bad = nonempty & val.isna().to_numpy()
             issues.add(bad, c.name, "not a number", rawtext[c.name])
             if c.required:

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from insight.contract import DATE, MONEY, NUM, TABLES, dtype_for
-from insight.data.parse import Issues
+from insight.data.parse import Issues, text_at
 
 #: value ranges (inclusive) of score columns; ``ces`` upper bound is the dataset's scale
 RANGES = {"rating": (1, 5), "nps": (0, 10), "csat": (1, 5), "csat_after": (1, 5), "ces": (1, None)}
@@ -38,8 +40,23 @@ REFERENCES = {
 PARENT_KEY = {"customers": "customer_id", "products": "product_id", "orders": "order_id"}
 
 
-def _fmt_num(v: pd.Series) -> np.ndarray:
-    return v.map(lambda x: f"{x:g}", na_action="ignore").to_numpy(dtype=object, na_value="")
+def isin(values: pd.Series, keys) -> np.ndarray:
+    """``values.isin(keys)`` for text columns via pyarrow (pandas' isin on str is ~10x slower)."""
+    try:
+        arr = values.array._pa_array
+        if isinstance(keys, (pa.Array, pa.ChunkedArray)):
+            ks = keys
+        elif isinstance(keys, pd.Series):
+            ks = keys.array._pa_array
+        else:
+            ks = pa.array(np.asarray(keys, dtype=object))
+        if isinstance(ks, pa.ChunkedArray):
+            ks = ks.combine_chunks()
+        return np.asarray(pc.is_in(arr, value_set=ks).to_numpy(zero_copy_only=False), dtype=bool)
+    except (AttributeError, pa.ArrowException):
+        if isinstance(keys, (pa.Array, pa.ChunkedArray)):
+            keys = keys.to_pylist()
+        return values.isin(keys).to_numpy()
 
 
 def check_values(table: str, df: pd.DataFrame, raw: dict, issues: Issues, *, today: pd.Timestamp,
@@ -51,16 +68,16 @@ def check_values(table: str, df: pd.DataFrame, raw: dict, issues: Issues, *, tod
             hi = ces_scale if col == "ces" else hi
             v = df[col]
             bad = ((v < lo) | (v > hi)).to_numpy()
-            issues.add(bad, col, f"outside {lo}-{hi}", raw.get(col, _fmt_num(v)))
+            issues.add(bad, col, f"outside {lo}-{hi}", raw.get(col, v))
     for col in NON_NEGATIVE:
         if col in df and col in kinds:
             v = df[col]
-            issues.add((v < 0).to_numpy(), col, "negative", raw.get(col, _fmt_num(v)))
+            issues.add((v < 0).to_numpy(), col, "negative", raw.get(col, v))
     for col, limit in ABSURD.items():
         if col in df and col in kinds:
             v = df[col]
             issues.add((v > limit).to_numpy(), col, f"implausibly large (> {limit:,})",
-                       raw.get(col, _fmt_num(v)))
+                       raw.get(col, v))
     end_of_today = today.normalize() + pd.Timedelta(days=1)
     for col, kind in kinds.items():
         if kind != DATE:
@@ -74,8 +91,9 @@ def check_values(table: str, df: pd.DataFrame, raw: dict, issues: Issues, *, tod
         a, b = df[later], df[earlier]
         bad = (a.dt.normalize() < b.dt.normalize()).to_numpy()
         if bad.any():
-            vals = np.where(bad, (a.dt.strftime("%Y-%m-%d").astype(object) + " < " + earlier + " "
-                                  + b.dt.strftime("%Y-%m-%d").astype(object)).to_numpy(dtype=object), "")
+            vals = np.full(len(df), "", dtype=object)
+            vals[bad] = (a[bad].dt.strftime("%Y-%m-%d").astype(object) + f" < {earlier} "
+                         + b[bad].dt.strftime("%Y-%m-%d").astype(object)).to_numpy(dtype=object)
             issues.add(bad, later, f"before {earlier}", vals)
 
 
@@ -104,8 +122,8 @@ def check_references(table: str, df: pd.DataFrame, issues: Issues, parents: dict
         if keys is None or col not in df:
             continue
         v = df[col]
-        bad = (v.notna() & ~v.isin(keys)).to_numpy()
-        issues.add(bad, col, f"not in {parent}", v.to_numpy(dtype=object, na_value=""))
+        bad = v.notna().to_numpy() & ~isin(v, keys)
+        issues.add(bad, col, f"not in {parent}", v)
 
 
 def check_return_dates(df: pd.DataFrame, issues: Issues, orders: pd.DataFrame | None) -> None:
@@ -116,8 +134,9 @@ def check_return_dates(df: pd.DataFrame, issues: Issues, orders: pd.DataFrame | 
     od = df["order_id"].map(first)
     bad = (df["return_date"].dt.normalize() < od.dt.normalize()).to_numpy()
     if bad.any():
-        vals = np.where(bad, (df["return_date"].dt.strftime("%Y-%m-%d").astype(object) + " < order_date "
-                              + od.dt.strftime("%Y-%m-%d").astype(object)).to_numpy(dtype=object), "")
+        vals = np.full(len(df), "", dtype=object)
+        vals[bad] = (df["return_date"][bad].dt.strftime("%Y-%m-%d").astype(object) + " < order_date "
+                     + od[bad].dt.strftime("%Y-%m-%d").astype(object)).to_numpy(dtype=object)
         issues.add(bad, "return_date", "before order_date", vals)
 
 
@@ -132,7 +151,7 @@ def reasons(issues: Issues, rows: np.ndarray) -> np.ndarray:
             continue
         label = f"{it.column}: {it.label}"
         if it.values is not None:
-            vals = it.values[rows[hit]]
+            vals = text_at(it.values, rows[hit])
             text = np.array([f"{label} '{v}'" if v != "" else label for v in vals], dtype=object)
         else:
             text = np.full(int(hit.sum()), label, dtype=object)
@@ -148,8 +167,9 @@ def summarize(issues: Issues, source_row: np.ndarray) -> list[str]:
         n = int(it.mask.sum())
         first = int(np.flatnonzero(it.mask)[0])
         ex = ""
-        if it.values is not None and it.values[first] != "":
-            ex = f" e.g. '{it.values[first]}'"
+        val = text_at(it.values, np.array([first]))[0]
+        if val != "":
+            ex = f" e.g. '{val}'"
         action = "quarantined" if it.quarantine else "kept"
         lines.append(f"{it.column}: {it.label} — {n:,} row{'s' if n != 1 else ''} {action}"
                      f"{ex} (line {int(source_row[first])})")
