@@ -227,7 +227,9 @@ def st_themes():
     return len(t)
 
 
-#: name -> (kind, function).  kind: "tabular" | "text" | "ref" (a reference, in no total)
+#: name -> (kind, function).  kind: "tabular" | "text" | "engine" (the out-of-core
+#: forms of aggregations the tabular stages already compute: reported, in no total) |
+#: "ref" (a reference, in no total)
 STAGES: dict[str, tuple[str, object]] = {
     "load_validate": ("tabular", st_load_validate),
     "metrics": ("tabular", st_metrics),
@@ -238,7 +240,7 @@ STAGES: dict[str, tuple[str, object]] = {
     "clv_fit": ("tabular", st_clv),
     "journey": ("tabular", st_journey),
     "survival": ("tabular", st_survival),
-    "engine_aggregations": ("tabular", st_engine),
+    "engine_aggregations": ("engine", st_engine),
     "followup": ("tabular", st_followup),
     "claims": ("tabular", st_claims),
     "text_normalize": ("text", st_normalize),
@@ -281,7 +283,7 @@ def run_stage(name: str, timeout: float = 1800) -> dict:
         p.kill()
     kind = STAGES[name][0]
     res["kind"] = kind
-    if res["status"] == "ok" and res.get("n") and kind in ("text", "ref") and res["seconds"] > 0:
+    if res["status"] == "ok" and res.get("n") and name in ONE_CORE and res["seconds"] > 0:
         res["items_per_s"] = round(res["n"] / res["seconds"], 1)
     return res
 
@@ -335,18 +337,28 @@ def run_size(order_lines: int, seed: int, data_root: Path, stages: list[str], lo
     except Exception:
         pass
     out: dict = {"order_lines": len(ds.orders), "rows": ds.counts(), "generator": gen,
-                 "read_s": round(read_s, 4), "stages": {}}
+                 "read_s": round(read_s, 4), "stages": {}, "peak_rss_mb": round(rss_mb(), 1)}
     for name in stages:
         res = run_stage(name)
         out["stages"][name] = res
         log(f"  {order_lines:>9,} {name:<20} {res['status']:<8} {res['seconds']:>8.2f}s "
             f"{res['peak_rss_mb']:>8.0f} MB {res.get('error', '')[:80]}")
+    return summarize(out)
+
+
+def summarize(out: dict) -> dict:
+    """Totals and ratios of one size's stages (re-run on a saved result when the kinds change)."""
+    read_s = out["read_s"]
     ok = {k: v for k, v in out["stages"].items() if v["status"] == "ok"}
+    for k, v in out["stages"].items():
+        if k in STAGES:
+            v["kind"] = STAGES[k][0]
     out["tabular_s"] = round(sum(v["seconds"] for v in ok.values() if v["kind"] == "tabular"), 4)
     out["text_s"] = round(sum(v["seconds"] for v in ok.values() if v["kind"] == "text"), 4)
-    out["peak_rss_mb"] = round(max([rss_mb()] + [v["peak_rss_mb"] for v in out["stages"].values()]), 1)
+    out["peak_rss_mb"] = round(max([out.get("peak_rss_mb") or 0] + [v["peak_rss_mb"] for v in out["stages"].values()]), 1)
     st = out["stages"]
-    ratios = {"tabular_over_read": round(out["tabular_s"] / read_s, 2) if read_s else None}
+    ratios = dict(out.get("ratios") or {})
+    ratios["tabular_over_read"] = round(out["tabular_s"] / read_s, 2) if read_s else None
     if st.get("normalize_20k", {}).get("status") == "ok" and st.get("hazm_loop_20k", {}).get("status") == "ok":
         # speed-up of insight's normalizer over a hazm Normalizer loop on the same texts (target >= 10)
         ratios["normalize_over_hazm"] = round(st["hazm_loop_20k"]["seconds"] / st["normalize_20k"]["seconds"], 2)
