@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import json
 from pathlib import Path
 
@@ -191,3 +192,44 @@ def test_project_reports_yml_lists_the_suite_in_order():
     assert names[:2] == ["executive_summary", "data_quality"]
     assert names[-1] == "claims" and len(names) == 10
     assert json.dumps(cfg.defaults)  # plain values
+
+
+# ---- exit codes and publishing with the executor stubbed out (fast)
+
+def _stub_jobs(monkeypatch, outcome):
+    from insight.report import runner
+
+    def fake(jobs, n_jobs, on_done=None, log_path=None):
+        out = []
+        for j in jobs:
+            status, etype = outcome(j.name)
+            if status == "ok":
+                Path(j.run_dir, f"{j.name}.html").write_text("<html></html>", encoding="utf-8")
+            r = runner.Result(j.name, status, 0.1, html=f"{j.name}.html" if status == "ok" else None,
+                              error_type=etype, error_message="msg" if etype else None)
+            if on_done:
+                on_done(j, r)
+            out.append(r)
+        return out
+    monkeypatch.setattr(runner, "run_jobs", fake)
+
+
+def test_exit_codes_and_latest(suite, monkeypatch, capsys):
+    out = suite.parent / "out"
+    _stub_jobs(monkeypatch, lambda name: ("ok", None))
+    assert cli.run_main(["--config", str(suite)]) == 0
+    first = os.readlink(out / "latest")
+    assert (out / first / "ok_report.html").is_file()
+    m = json.loads((out / first / "manifest.json").read_text(encoding="utf-8"))
+    assert [s["name"] for s in m["skipped"]] == ["not_written_yet"]
+    assert "skip not_written_yet" in capsys.readouterr().err
+
+    _stub_jobs(monkeypatch, lambda name: ("failed", "ValueError"))
+    assert cli.run_main(["--config", str(suite)]) == 1
+    assert os.readlink(out / "latest") == first
+    _stub_jobs(monkeypatch, lambda name: ("failed", "DataError"))
+    assert cli.run_main(["--config", str(suite)]) == 2
+    assert "DataError" in capsys.readouterr().err
+    assert os.readlink(out / "latest") == first
+    runs = sorted(p.name for p in out.iterdir() if p.is_dir() and not p.is_symlink())
+    assert len(runs) == 3 and not list(out.glob(".tmp-*"))

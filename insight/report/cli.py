@@ -269,14 +269,13 @@ def _execute(cfg, run_id, out, data, mapping, lang, jobs, job_list, skipped, cli
         except publish.PublishError as e:
             log(f"warning: {e}")
         n_ok = sum(r.status == "ok" for r in results)
-        log(f"done in {time.monotonic() - t0:.1f}s: {n_ok}/{len(results)} ok -> {_rel(final)}/index.html"
-            + ("" if ok else "  (latest not moved: a report failed)"))
-        if ok:
-            return 0
+        code = 0 if ok else 1
         if any((r.error_type or "").endswith("DataError") for r in results if r.status != "ok"):
-            log("the data could not be loaded (DataError): fix the data or the mapping")
-            return 2
-        return 1
+            log("the data could not be loaded (DataError): fix the data or the mapping (insight validate)")
+            code = 2
+        log(f"done in {time.monotonic() - t0:.1f}s: {n_ok}/{len(results)} ok -> {_rel(final)}/index.html"
+            + ("" if ok else "  (latest not moved: a report failed)") + f"  exit {code}")
+        return code
     except runner.Interrupted as e:
         publish.discard(tmp)
         tmp = None
