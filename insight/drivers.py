@@ -338,14 +338,22 @@ def quadrant(importance, performance, *, split: str = "mean") -> pd.DataFrame:
     ``importance``: a driver table from :func:`relative_weights` /
     :func:`shapley_r2` (uses ``share``) or a Series driver -> importance;
     ``performance``: :func:`performance` output or a Series driver -> score
-    (higher = better).  Cut points are the mean (or median) of each axis.
+    (higher = better; from a :func:`performance` table only the 0/1 problem
+    flags are placed when there are any, since shares and means do not share
+    a scale).  Cut points are the mean (or median) of each axis.
     Quadrants: fix first (important, poorly delivered), keep up (important,
     well delivered), low priority, possible overkill; ``quadrant_fa`` in Persian.
     """
     imp = (importance.set_index("driver")["share"] if isinstance(importance, pd.DataFrame)
            else pd.Series(importance, dtype=float))
-    perf = (performance.set_index("driver")["performance"] if isinstance(performance, pd.DataFrame)
-            else pd.Series(performance, dtype=float))
+    if isinstance(performance, pd.DataFrame):
+        perf_t = performance
+        if "kind" in perf_t.columns and perf_t["kind"].eq("share without the problem").any():
+            # shares and means are not on one scale: place only the 0/1 problem flags
+            perf_t = perf_t[perf_t["kind"].eq("share without the problem")]
+        perf = perf_t.set_index("driver")["performance"]
+    else:
+        perf = pd.Series(performance, dtype=float)
     both = pd.DataFrame({"importance": imp, "performance": perf}).dropna()
     if both.empty:
         raise ValueError("no driver has both importance and performance")

@@ -189,3 +189,25 @@ def test_generator_late_delivery_effect_recovered():
     s = km.summary.set_index("group")
     assert km.logrank_p < 1e-3
     assert s.loc["late", "repurchase_90d"] < s.loc["on_time", "repurchase_90d"]
+
+
+def test_plots_smoke(ds):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from insight import plots_journey as pj
+    from insight import segments as sg
+
+    log = j.event_log(ds)
+    axes = [pj.sankey(j.transitions(log), log=log, steps=3), pj.sankey(j.transitions(log), steps=3),
+            pj.variants_bars(j.variants(log)), pj.retention_heatmap(j.cohorts(ds.orders)),
+            pj.km_curves(j.time_to_next_order(ds, min_group=1)),
+            pj.segment_bars(sg.segment_counts(sg.rfm(ds.orders))), pj.rfm_grid(sg.rfm(ds.orders))]
+    for ax in axes:
+        assert isinstance(ax, plt.Axes)
+    # Persian labels are plain strings (matplotlib shapes them)
+    texts = [t.get_text() for t in axes[0].texts]
+    assert any("ثبت سفارش" in t for t in texts)
+    plt.close("all")
