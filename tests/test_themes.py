@@ -185,3 +185,40 @@ def test_tag_on_public_comments(shared_data):
     assert share > 0.6  # most food-delivery comments mention at least one known theme
     neg = tags.groupby("theme")["sentiment"].apply(lambda s: (s == "negative").mean())
     assert neg["food_temperature"] > 0.5 and neg["wrong_missing"] > 0.6
+
+
+# ---------------------------------------------------------------- plots (Agg)
+def _texts_of(ax):
+    return [t.get_text() for t in ax.get_yticklabels() + ax.get_xticklabels() + ax.texts]
+
+
+def test_plots_draw_and_keep_persian_strings():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from insight import plots_text as pt
+    from insight import sentiment as se
+
+    texts = pd.Series(["غذا خوشمزه بود ولی دیر رسید", "پیک بی ادب بود", "قیمت مناسب بود", "غذا سرد بود",
+                       "سلام", "عالی بود ممنون"])
+    ax = pt.sentiment_bars(se.predict(texts))
+    ax.figure.canvas.draw()
+    assert "مثبت" in _texts_of(ax) and "منفی" in _texts_of(ax)  # original strings, not reshaped
+    tags = themes.tag(texts)
+    ax = pt.theme_sentiment(tags)
+    ax.figure.canvas.draw()
+    assert "زمان ارسال" in _texts_of(ax)
+    ax = pt.theme_sentiment(tags, share=True, lang="en")
+    ax.figure.canvas.draw()
+    assert "delivery time" in _texts_of(ax)
+    dates = pd.Series(pd.date_range("2024-01-01", periods=len(texts), freq="10D"))
+    sc = themes.scorecard(tags, dates=dates)
+    ax = pt.attribute_scorecard(sc)
+    ax.figure.canvas.draw()
+    labels = " ".join(_texts_of(ax))
+    assert "قابلیت اطمینان · نظرات مشتریان" in labels
+    legend = {t.get_text() for t in ax.get_legend().get_texts()}
+    assert {"اعتماد", "قابلیت اطمینان", "ارزش"} <= legend
+    plt.close("all")
