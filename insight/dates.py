@@ -260,6 +260,18 @@ def _to_arrow(values: pd.Series) -> pa.Array:
 def _regex_fields(arr: pa.Array, regex: re.Pattern) -> pd.DataFrame:
     """Match every string with RE2 (pyarrow, C++); a frame of the named groups
     for the matching positions: numbers as int64 (-1 when absent), words as str."""
+    if len(arr) < 256:  # small inputs: Python's re is cheaper than building arrow results
+        found = [(i, m.groupdict()) for i, v in enumerate(arr.to_pylist())
+                 if v is not None and (m := regex.match(v))]
+        idx = np.array([i for i, _ in found], dtype=np.int64)
+        cols = {}
+        for name in regex.groupindex:
+            vals = [g[name] for _, g in found]
+            if name in _NUM_FIELDS:
+                cols[name] = np.array([int(v) if v else -1 for v in vals], dtype=np.int64)
+            else:
+                cols[name] = np.array([v or "" for v in vals], dtype=object)
+        return pd.DataFrame(cols, index=idx)
     res = pc.extract_regex(arr, regex.pattern)
     hit = np.asarray(res.is_valid().to_numpy(zero_copy_only=False), bool)
     idx = np.flatnonzero(hit)
