@@ -186,13 +186,19 @@ class _Lexicon:
     """hazm's word and verb lists as sets (what Normalizer() loads on construction)."""
 
     def __init__(self) -> None:
-        from hazm.lemmatizer import Lemmatizer
-        from hazm.word_tokenizer import WordTokenizer
+        # the lists of a default hazm Normalizer (shared with _hazm_normalizer(), so
+        # comparing with hazm does not load them twice)
+        n = _hazm_normalizer()
+        words, verbs = getattr(n, "_words", None), getattr(n, "_verbs", None)
+        if not words or not verbs:  # another hazm version: load them as 0.12 does
+            from hazm.lemmatizer import Lemmatizer
+            from hazm.word_tokenizer import WordTokenizer
 
-        words = WordTokenizer(join_verb_parts=False).words
+            words = WordTokenizer(join_verb_parts=False).words
+            verbs = Lemmatizer(joined_verb_parts=False).verbs.keys()
         self.words = frozenset(w for w in words if w)
         self.words_pos = frozenset(w for w, (count, _) in words.items() if w and count > 0)
-        self.verbs = frozenset(Lemmatizer(joined_verb_parts=False).verbs.keys())
+        self.verbs = frozenset(verbs)
         # hazm vetoes a join when token + "_" + next token is a verb; its verb list
         # has no "_" keys, so the veto never fires, but keep it in case a version does
         self.verbs_underscore = any("_" in v for v in self.verbs)
@@ -337,7 +343,9 @@ def _extra_space(big: str, r: _Rules) -> str:
     # ^ +| +$ then ' {2,}' -> ' ': collapsing first gives the same result, and then
     # a space at a text edge (or before a final newline) is a single space
     big = r.re_multi_space.sub(" ", big)
-    big = big.replace(X + " ", X).replace(" " + X, X).replace(" \n" + X, "\n" + X)
+    # (' +$' also takes the spaces before a final newline, but only when that
+    # newline is the last character, so that replacement goes first)
+    big = big.replace(" \n" + X, "\n" + X).replace(X + " ", X).replace(" " + X, X)
     if "\n\n\n" in big:
         big = r.re_newlines.sub("\n\n", big)
     if ZWNJ in big:
@@ -358,7 +366,8 @@ def _tokenize_lines(big: str, r: _Rules, lex: _Lexicon) -> str:
     is_ld = (a == 10) | (a == X)  # line delimiters (text edges are line edges too)
     # a line that is whitespace only is kept verbatim by hazm: protect its chars
     lid = np.cumsum(is_ld)
-    content = np.bincount(lid, weights=~r.isspace[a], minlength=int(lid[-1]) + 1) > 0
+    solid = ~r.isspace[a] & ~is_ld  # (the separator is not whitespace)
+    content = np.bincount(lid, weights=solid, minlength=int(lid[-1]) + 1) > 0
     in_line = content[lid] & ~is_ld  # chars of non-blank lines
     a = np.where(in_line & (a == 9), 32, a).astype(np.uint32)
     sp = a == 32
@@ -372,16 +381,19 @@ def _tokenize_lines(big: str, r: _Rules, lex: _Lexicon) -> str:
         in_line = np.insert(in_line, ins, True)
         is_ld = np.insert(is_ld, ins, False)
         sp = a == 32
-    # then split(" ") and join: collapse spaces, strip them at line edges
+    # then split(" ") and join: collapse spaces and drop them at a line start ...
     prev_blocks = np.empty(len(a), dtype=bool)
     prev_blocks[0] = True
     prev_blocks[1:] = sp[:-1] | is_ld[:-1]
-    next_ld = np.empty(len(a), dtype=bool)
-    next_ld[-1] = True
-    next_ld[:-1] = is_ld[1:]
-    kill = in_line & sp & (prev_blocks | next_ld)
+    kill = in_line & sp & prev_blocks
     if kill.any():
         keep = ~kill
+        a, in_line, is_ld = a[keep], in_line[keep], is_ld[keep]
+        sp = a == 32
+    # ... and at a line end (now a single space)
+    kill = in_line[:-1] & sp[:-1] & is_ld[1:]
+    if kill.any():
+        keep = np.append(~kill, True)
         a, in_line, is_ld = a[keep], in_line[keep], is_ld[keep]
         sp = a == 32
     a = _token_spacing(a, in_line & sp, is_ld, r, lex)
