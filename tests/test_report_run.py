@@ -1,9 +1,11 @@
 """End to end: `insight run` executes notebooks and publishes a run (slow: kernels start).
 
-One session fixture does the runs every test here reads:
-  run 1  data_quality + ok_report on a small generated sample with XSS in the texts -> exit 0
-  run 2  fail_report (raises)                                                        -> exit 1
-A third run is interrupted with SIGTERM.  Screenshots need /usr/bin/chromium.
+One session fixture does the one run every test here reads: data_quality, ok_report and
+fail_report (raises) on a small generated sample with XSS in the texts, into a reports
+folder whose `latest` points at a previous (hand-made) run -> exit 1, latest untouched.
+(The exit-0 path that moves `latest` is tested with the executor stubbed, in
+test_report_params.py, and by `make report`.)  A second run is interrupted with SIGTERM.
+Screenshots need /usr/bin/chromium.
 """
 from __future__ import annotations
 
@@ -71,51 +73,59 @@ def runs(tmp_path_factory, sample):
         "  - {name: fail_report, title_fa: گزارش خراب}\n"
         "  - {name: slow_report}\n"
         "  - {name: written_later}\n", encoding="utf-8")
+    # a previous complete run, as `latest`, whose headline the new index compares with
+    prev_id = "20000101-000000-aaaa"
+    (out / prev_id).mkdir(parents=True)
+    (out / prev_id / "manifest.json").write_text(json.dumps({"run_id": prev_id, "status": "ok", "reports": [
+        {"name": "ok_report", "status": "ok", "headlines": [{"name": "n_reviews", "value": 100}]}]}))
+    os.symlink(prev_id, out / "latest")
     marker = Path("/tmp") / f"pwned-{uuid.uuid4().hex}"
     evil = f'x"; import os; os.system("touch {marker}")  #'
-    ok = _insight("run", "--config", str(cfg), "--only", "data_quality", "ok_report", "-p", f"label={evil}")
-    first_latest = os.readlink(out / "latest") if (out / "latest").is_symlink() else None
-    bad = _insight("run", "--config", str(cfg), "--only", "fail_report")
-    return {"cfg": cfg, "out": out, "ok": ok, "bad": bad, "marker": marker, "evil": evil,
-            "first_latest": first_latest}
+    res = _insight("run", "--config", str(cfg), "--only", "data_quality", "ok_report", "fail_report",
+                   "-p", f"label={evil}")
+    run = [d for d in out.iterdir() if d.is_dir() and not d.is_symlink() and d.name != prev_id]
+    return {"cfg": cfg, "out": out, "res": res, "marker": marker, "evil": evil, "prev": prev_id,
+            "run": run[0] if len(run) == 1 else None}
 
 
 def _run_dirs(out: Path) -> list[Path]:
     return sorted(d for d in out.iterdir() if d.is_dir() and not d.is_symlink() and not d.name.startswith("."))
 
 
-def test_successful_run_publishes_and_moves_latest(runs):
-    ok, out = runs["ok"], runs["out"]
-    assert ok.returncode == 0, ok.stderr
-    assert "[2/2]" in ok.stderr and "\x1b[" not in ok.stderr  # progress, no colours off a tty
-    latest = out / "latest"
-    assert latest.is_symlink() and runs["first_latest"] is not None
-    first = out / runs["first_latest"]
-    assert sorted(p.name for p in first.iterdir()) == ["data_quality.html", "index.html", "manifest.json",
-                                                       "ok_report.html"]
-    m = json.loads((first / "manifest.json").read_text(encoding="utf-8"))
-    assert m["status"] == "ok" and [r["name"] for r in m["reports"]] == ["data_quality", "ok_report"]
-    assert all(r["status"] == "ok" and r["duration_s"] > 0 for r in m["reports"])
+def test_run_publishes_pages_manifest_and_progress(runs):
+    res, run = runs["res"], runs["run"]
+    assert res.returncode == 1, res.stderr
+    assert run is not None and run.name[:8].isdigit()
+    assert "[3/3]" in res.stderr and "\x1b[" not in res.stderr  # progress, no colours off a tty
+    assert sorted(p.name for p in run.iterdir()) == [
+        "data_quality.html", "fail_report.failed.ipynb", "index.html", "manifest.json", "ok_report.html",
+        "workers.log"]
+    m = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    assert m["status"] == "failed" and [r["name"] for r in m["reports"]] == ["data_quality", "ok_report", "fail_report"]
+    assert [r["status"] for r in m["reports"]] == ["ok", "ok", "failed"]
+    assert all(r["duration_s"] > 0 for r in m["reports"])
     assert {f["path"] for f in m["data"]["files"]} >= {"orders.csv", "reviews.csv"}
     assert all(len(f["sha256"]) == 64 and f["size"] > 0 for f in m["data"]["files"])
     assert m["versions"]["pandas"] and m["started_at"] <= m["finished_at"]
-    dq = next(r for r in m["reports"] if r["name"] == "data_quality")
+    assert m["previous_run"] == runs["prev"] and m["skipped"] == []  # --only: the rest is not "skipped"
+    dq = m["reports"][0]
     assert {h["name"] for h in dq["headlines"]} == {"rows_kept", "share_quarantined", "tables_present"}
-    assert dq["parameters"]["data_dir"] == str(Path(m["data"]["dir"])) and dq["parameters"]["lang"] == "fa"
-    assert m["skipped"] == []  # --only: reports not asked for are not "skipped"
+    assert dq["parameters"]["data_dir"] == m["data"]["dir"] and dq["parameters"]["lang"] == "fa"
+    assert dq["meta"]["period"][0] <= dq["meta"]["period"][1]
+    hist = (runs["out"] / "index.html").read_text(encoding="utf-8")
+    assert run.name in hist
 
 
 def test_injection_through_p_is_inert(runs):
-    assert runs["ok"].returncode == 0
     assert not runs["marker"].exists()
-    page = (runs["out"] / runs["first_latest"] / "ok_report.html").read_text(encoding="utf-8")
+    page = (runs["run"] / "ok_report.html").read_text(encoding="utf-8")
     assert "x&quot;; import os; os.system(&quot;touch" in page or 'x"; import os; os.system("touch' in page
-    m = json.loads((runs["out"] / runs["first_latest"] / "manifest.json").read_text(encoding="utf-8"))
-    assert next(r for r in m["reports"] if r["name"] == "ok_report")["parameters"]["label"] == runs["evil"]
+    m = json.loads((runs["run"] / "manifest.json").read_text(encoding="utf-8"))
+    assert m["reports"][1]["parameters"]["label"] == runs["evil"]
 
 
 def test_report_pages_are_clean_rtl_and_escaped(runs):
-    run = runs["out"] / runs["first_latest"]
+    run = runs["run"]
     for name in ("data_quality.html", "ok_report.html", "index.html"):
         page = (run / name).read_text(encoding="utf-8")
         p = check_page(page)
@@ -133,24 +143,20 @@ def test_report_pages_are_clean_rtl_and_escaped(runs):
 
 
 def test_failed_report_keeps_notebook_and_latest(runs):
-    bad, out = runs["bad"], runs["out"]
-    assert bad.returncode == 1, bad.stderr
-    assert "ValueError" in bad.stderr and "latest not moved" in bad.stderr
-    assert os.readlink(out / "latest") == runs["first_latest"]
-    run = [d for d in _run_dirs(out) if d.name != runs["first_latest"]][-1]
+    res, out, run = runs["res"], runs["out"], runs["run"]
+    assert "ValueError" in res.stderr and "latest not moved" in res.stderr and "exit 1" in res.stderr
+    assert os.readlink(out / "latest") == runs["prev"]
     assert (run / "fail_report.failed.ipynb").is_file() and not (run / "fail_report.html").exists()
     index = (run / "index.html").read_text(encoding="utf-8")
     check_page(index)
     assert "ValueError: the customer" in index and "&lt;b&gt;this&lt;/b&gt;" in index
     assert "09121234567" not in index  # masked
     assert "Traceback" not in index and 'File "' not in index
-    m = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
-    r = m["reports"][0]
-    assert (m["status"], r["status"], r["error_type"]) == ("failed", "failed", "ValueError")
-    assert r["failed_notebook"] == "fail_report.failed.ipynb"
-    assert m["previous_run"] == runs["first_latest"]
-    hist = (out / "index.html").read_text(encoding="utf-8")
-    assert runs["first_latest"] in hist and run.name in hist
+    assert 'href="ok_report.html"' in index and 'href="fail_report.html"' not in index
+    assert "نسبت به اجرای قبل" in index  # n_reviews compared with the previous run's manifest
+    r = json.loads((run / "manifest.json").read_text(encoding="utf-8"))["reports"][2]
+    assert (r["status"], r["error_type"], r["failed_notebook"]) == ("failed", "ValueError", "fail_report.failed.ipynb")
+    assert "09121234567" not in r["error_message"]
 
 
 def test_sigterm_mid_run_leaves_latest_and_no_partial_output(runs):
@@ -216,7 +222,7 @@ def test_read_only_reports_folder(tmp_path, sample, capsys):
 def test_screenshots_are_not_blank(runs, width, tmp_path):
     from PIL import Image, ImageStat
 
-    run = runs["out"] / runs["first_latest"]
+    run = runs["run"]
     shots = Path(os.environ.get("INSIGHT_SCREENSHOTS", tmp_path))
     shots.mkdir(parents=True, exist_ok=True)
     for name in ("index.html", "data_quality.html"):
@@ -229,5 +235,6 @@ def test_screenshots_are_not_blank(runs, width, tmp_path):
         assert png.is_file(), f"no screenshot of {name}"
         img = Image.open(png).convert("L")
         assert img.size == (width, 1400)
+        assert ImageStat.Stat(img.crop((0, 0, width, 200))).stddev[0] > 5, f"{png}: empty header"
         stat = ImageStat.Stat(img)
         assert stat.stddev[0] > 10, f"{png} looks blank"
