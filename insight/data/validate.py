@@ -180,7 +180,10 @@ def pandera_schema(table: str, ces_scale: int = 5):
     """The contract of ``table`` as a pandera ``DataFrameSchema`` (dtypes, ranges,
     non-negative amounts, unique primary key).  Imported lazily: pandera's import
     costs ~1 s.  ``insight.data.load`` output always passes it."""
-    import pandera.pandas as pa
+    import warnings
+    with warnings.catch_warnings():   # pandera imports pyspark's pandas shim when installed
+        warnings.simplefilter("ignore", FutureWarning)
+        import pandera.pandas as pa
 
     pk = TABLES[table][0]
     columns = {}
