@@ -85,7 +85,7 @@ def _orders_view(ds, churn_days: int, as_of):
     asof = _as_of(ds, as_of)
     n = len(ot.date)
     late = _late(ot)
-    oidx = pd.Index(ot.order_id)
+    oidx = ot.order_index()
     comp = np.zeros(n, bool)
     resolved_t = np.full(n, _NAT)
     unres = np.zeros(n, bool)
@@ -95,7 +95,7 @@ def _orders_view(ds, churn_days: int, as_of):
         oi = oidx.get_indexer(c["order_id"]) if "order_id" in c.columns else np.full(len(c), -1)
         miss = (oi < 0) & (t != _NAT)
         if miss.any():
-            cc = pd.Index(ot.customers).get_indexer(c["customer_id"].to_numpy()[miss])
+            cc = ot.customer_index().get_indexer(c["customer_id"].to_numpy()[miss])
             pos = np.full(miss.sum(), -1)
             ok = cc >= 0
             pos[ok] = _search_customer_time(ot.cust, ot.date, cc[ok], t[miss][ok])
@@ -176,7 +176,7 @@ def resolved_complainers_return(ds, *, window_days: int = 365, as_of=None) -> Cl
     ot = order_table(ds.orders)
     asof = _as_of(ds, as_of)
     r = _ns(c["resolved_at"])
-    cc = pd.Index(ot.customers).get_indexer(c["customer_id"])
+    cc = ot.customer_index().get_indexer(c["customer_id"])
     m = (r != _NAT) & (r <= asof) & (cc >= 0)
     if m.sum() == 0:
         return _cannot(name, quoted, None, "no resolved tickets of ordering customers")
@@ -362,7 +362,7 @@ def fast_delivery_rating(ds, *, within_days: int = 2) -> Claim:
     if dd is None:
         return _cannot(name, quoted, "orders.delivered_date")
     ot, d = dd
-    oi = pd.Index(ot.order_id).get_indexer(r["order_id"])
+    oi = ot.order_index().get_indexer(r["order_id"])
     rating = r["rating"].to_numpy(dtype=float)
     ok = (oi >= 0) & np.isfinite(rating)
     days = np.where(ok, d[np.maximum(oi, 0)], -1)

@@ -56,10 +56,10 @@ def build_driver_table(ds, target: str = "nps", *, source: str | None = None) ->
     t = _ns(fb[date_col])
     oi = np.full(len(fb), -1, dtype=np.int64)
     if "order_id" in fb.columns:
-        oi = pd.Index(ot.order_id).get_indexer(fb["order_id"])
+        oi = ot.order_index().get_indexer(fb["order_id"])
     if "customer_id" in fb.columns:
         miss = (oi < 0) & (t != _NAT)
-        c = pd.Index(ot.customers).get_indexer(fb["customer_id"].to_numpy()[miss])
+        c = ot.customer_index().get_indexer(fb["customer_id"].to_numpy()[miss])
         pos = np.full(miss.sum(), -1)
         okc = c >= 0
         pos[okc] = _search_customer_time(ot.cust, ot.date, c[okc], t[miss][okc])
@@ -72,7 +72,7 @@ def build_driver_table(ds, target: str = "nps", *, source: str | None = None) ->
                          np.maximum(ot.delivered // _NS_DAY - ot.promised // _NS_DAY, 0), np.nan)
     deliv_days = np.where(ot.delivered != _NAT, ot.delivered // _NS_DAY - ot.date // _NS_DAY, np.nan)
     # complaints / returns tied to an order (order_id, else latest order at or before the event)
-    oidx = pd.Index(ot.order_id)
+    oidx = ot.order_index()
 
     def per_order(df, dcol, rcol=None):
         hit = np.zeros(n_ord, bool)
@@ -83,7 +83,7 @@ def build_driver_table(ds, target: str = "nps", *, source: str | None = None) ->
         o = oidx.get_indexer(df["order_id"]) if "order_id" in df.columns else np.full(len(df), -1)
         miss = (o < 0) & (tt != _NAT)
         if miss.any() and "customer_id" in df.columns:
-            cc = pd.Index(ot.customers).get_indexer(df["customer_id"].to_numpy()[miss])
+            cc = ot.customer_index().get_indexer(df["customer_id"].to_numpy()[miss])
             p = np.full(miss.sum(), -1)
             ok = cc >= 0
             p[ok] = _search_customer_time(ot.cust, ot.date, cc[ok], tt[miss][ok])

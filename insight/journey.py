@@ -73,6 +73,20 @@ class OrderTable:
     value: np.ndarray
     seq: np.ndarray           # 0 = first order of the customer
     next_date: np.ndarray     # next order date of the same customer (NaT when none)
+    _idx: dict = field(default_factory=dict, repr=False)
+
+    def order_index(self) -> pd.Index:
+        """pd.Index of order ids (built once; hashing strings is the costly part)."""
+        if "o" not in self._idx:
+            self._idx["o"] = pd.Index(self.order_id)
+            self._idx["o"].is_unique  # noqa: B018 -- warm the uniqueness cache
+        return self._idx["o"]
+
+    def customer_index(self) -> pd.Index:
+        if "c" not in self._idx:
+            self._idx["c"] = pd.Index(self.customers)
+            self._idx["c"].is_unique  # noqa: B018
+        return self._idx["c"]
 
     def frame(self) -> pd.DataFrame:
         nat = lambda a: pd.to_datetime(np.where(a == _NAT, np.datetime64("NaT", "ns"), a.astype("datetime64[ns]")))
@@ -180,12 +194,12 @@ def _as_of(ds, as_of) -> int:
 
 def _cust_col(df: pd.DataFrame, ot: OrderTable) -> np.ndarray:
     """Customer code of each row of ``df``: its customer_id, else via order_id.  -1 = unknown."""
-    idx = pd.Index(ot.customers)
+    idx = ot.customer_index()
     code = np.full(len(df), -1, dtype=np.int64)
     if "customer_id" in df.columns:
         code = idx.get_indexer(df["customer_id"])
     if "order_id" in df.columns and (code < 0).any():
-        oi = pd.Index(ot.order_id).get_indexer(df["order_id"])
+        oi = ot.order_index().get_indexer(df["order_id"])
         via = np.where(oi >= 0, ot.cust[np.maximum(oi, 0)], -1)
         code = np.where(code >= 0, code, via)
     return code
@@ -194,7 +208,9 @@ def _cust_col(df: pd.DataFrame, ot: OrderTable) -> np.ndarray:
 # --------------------------------------------------------------------------- event log
 def event_log(ds, *, churn_days: int = 180, as_of=None) -> pd.DataFrame:
     """The journey as a tidy event log: customer_id, event (categorical, ``EVENTS``),
-    timestamp, order_id (when the event belongs to an order).
+    timestamp, order_id (when the event belongs to an order).  customer_id and
+    order_id are categoricals of ``str`` ids (codes are free for the analyses;
+    ``.astype("str")`` gives plain strings).
 
     Rows are sorted by customer, timestamp and event order.  Events of
     customers who never ordered (e.g. a survey of a prospect) are kept.
@@ -231,7 +247,7 @@ def event_log(ds, *, churn_days: int = 180, as_of=None) -> pd.DataFrame:
         m &= c != -1
         codes.append(c[m]); ts.append(t[m]); ev.append(np.full(int(m.sum()), E[name], np.int8))
         if "order_id" in df.columns:
-            oix.append(pd.Index(ot.order_id).get_indexer(df["order_id"].to_numpy()[m]))
+            oix.append(ot.order_index().get_indexer(df["order_id"].to_numpy()[m]))
         else:
             oix.append(np.full(int(m.sum()), -1))
 
@@ -265,13 +281,12 @@ def event_log(ds, *, churn_days: int = 180, as_of=None) -> pd.DataFrame:
     oi = np.concatenate(oix)
     order = np.lexsort((e, t, c))
     c, t, e, oi = c[order], t[order], e[order], oi[order]
-    oid = (np.where(oi >= 0, ot.order_id[np.maximum(oi, 0)], None) if len(ot.order_id)
-           else np.full(len(oi), None))
+    str_cat = lambda values: pd.CategoricalDtype(pd.Index(np.asarray(values, dtype=object), dtype="str"))
     log = pd.DataFrame({
-        "customer_id": pd.array(ids[c], dtype="str"),
+        "customer_id": pd.Categorical.from_codes(c, dtype=str_cat(ids)),
         "event": pd.Categorical.from_codes(e, categories=list(EVENTS)),
         "timestamp": t.astype("datetime64[ns]"),
-        "order_id": pd.array(oid, dtype="str"),
+        "order_id": pd.Categorical.from_codes(oi, dtype=str_cat(ot.order_id)),
     })
     log.attrs.update(as_of=pd.Timestamp(asof), churn_days=churn_days)
     return log
@@ -289,10 +304,13 @@ def _sorted_codes(log: pd.DataFrame):
     e = np.asarray(ev.cat.codes if hasattr(ev, "cat") else ev.codes, dtype=np.int64)
     t = _ns(log["timestamp"])
     cid = log["customer_id"]
-    cc, _ = pd.factorize(cid)
+    if isinstance(cid.dtype, pd.CategoricalDtype):
+        cc = cid.cat.codes.to_numpy().astype(np.int64)
+    else:
+        cc, _ = pd.factorize(cid)
     new = np.r_[True, cc[1:] != cc[:-1]] if len(cc) else np.zeros(0, bool)
     # is the log grouped by customer and sorted by time within customer?
-    sorted_ok = (new.sum() == (cc.max() + 1 if len(cc) else 0)) and not np.any((np.diff(t) < 0) & ~new[1:])
+    sorted_ok = (new.sum() == (np.count_nonzero(np.bincount(cc)) if len(cc) else 0)) and not np.any((np.diff(t) < 0) & ~new[1:])
     if not sorted_ok:
         o = np.lexsort((e, t, cc))
         cc, e, t = cc[o], e[o], t[o]
@@ -722,7 +740,7 @@ def order_experience(ds, *, days: int = 90, as_of=None, slow_hours: float = 24.0
     asof = _as_of(ds, as_of)
     n = len(ot.date)
     late = _late(ot)
-    oidx = pd.Index(ot.order_id)
+    oidx = ot.order_index()
 
     def per_order(df, date_col, resolved_col=None):
         hit = np.zeros(n, bool)
