@@ -5,6 +5,7 @@ dict into a ``Mapping``; ``discover`` builds one for a folder of canonical files
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,18 @@ class Mapping:
     calendar: str = "auto"
     data_dir: Path | None = None
     source: Path | None = None         # the YAML file, if any
+
+
+class _YamlLoader(yaml.SafeLoader):
+    """YAML 1.2-style booleans: only true/false.  YAML 1.1 would read column names
+    like ``no``, ``on``, ``yes`` or ``off`` as booleans."""
+
+
+_YamlLoader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:bool"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+_YamlLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                                  list("tTfF"))
 
 
 def _err(where: str, msg: str) -> DataError:
@@ -204,7 +217,7 @@ def read_mapping(mapping, base: Path | None = None) -> Mapping:
         if not source.is_file():
             raise DataError(f"mapping file {source} does not exist")
         try:
-            m = yaml.safe_load(source.read_text(encoding="utf-8-sig"))
+            m = yaml.load(source.read_text(encoding="utf-8-sig"), Loader=_YamlLoader)
         except yaml.YAMLError as e:
             raise DataError(f"mapping file {source} is not valid YAML: {e}") from None
         base = source.parent
