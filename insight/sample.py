@@ -63,6 +63,13 @@ find what is not there.  Values below are the defaults.
   digits, informal spellings, typos, emoji; ~2% carry a phone number, e-mail
   or (Luhn-valid) card number for ``insight.text.mask_pii`` to find.
 
+Values: ids ``C000001`` (customers), ``P001`` (products), ``O0000001`` (orders),
+``R``/``T``/``V``/``S`` + 6 digits (returns, tickets, reviews, surveys); cities,
+provinces, categories and product names in Persian; channels, touchpoints,
+statuses, complaint categories and reason codes are English codes.  Money in
+rial.  :func:`simulate` also returns the hidden truth (segments, the late /
+complaint outcome / "orders again" draw per order) for recovery tests.
+
 Dates: orders, deliveries, returns and signups are dates; tickets, reviews and
 surveys carry a time of day.  Every event is strictly before ``today``
 (default: ``start`` + ``months``); ``promised_date`` may lie after it.  Orders
@@ -974,7 +981,9 @@ def _luhn_digit(body: str) -> str:
 # --------------------------------------------------------------------------- output
 def write(ds: Dataset, out: str | os.PathLike, fmt: str = "csv", meta: dict | None = None) -> dict[str, Path]:
     """Write each table as ``<table>.csv`` (UTF-8, ISO dates) or ``<table>.parquet`` into
-    ``out`` atomically (temporary file, then rename), plus ``sample.json`` with ``meta``."""
+    ``out``, each file atomically (temporary file, then rename), plus ``sample.json`` with
+    ``meta``.  In a folder holding an earlier sample (it has ``sample.json``) the tables in
+    the other format are removed, so a loader never sees two versions of one table."""
     if fmt not in ("csv", "parquet"):
         raise ValueError(f"format must be 'csv' or 'parquet', not {fmt!r}")
     out = Path(out)
@@ -1022,7 +1031,11 @@ def cli(argv: list[str] | None = None) -> int:
     if a.customers < 1 or a.months < 1:
         p.error("--customers and --months must be >= 1")
     t0 = time.perf_counter()
-    ds = generate(a.customers, a.seed, a.start, a.months, a.today)
+    try:
+        ds = generate(a.customers, a.seed, a.start, a.months, a.today)
+    except ValueError as e:  # bad dates
+        print(f"insight sample: {e}", file=sys.stderr)
+        return 2
     took = time.perf_counter() - t0
     start = pd.Timestamp(a.start)
     today = pd.Timestamp(a.today) if a.today else start + pd.DateOffset(months=a.months)

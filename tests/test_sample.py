@@ -302,6 +302,11 @@ def test_cli_replaces_an_earlier_sample_in_the_other_format(tmp_path, capsys):
     assert not list(out.glob(".*tmp*"))
 
 
+def test_cli_rejects_bad_dates(tmp_path, capsys):
+    assert sample.cli(["--out", str(tmp_path / "x"), "--today", "2020-01-01"]) == 2
+    assert "today" in capsys.readouterr().err and not (tmp_path / "x").exists()
+
+
 def test_repurchase_odds_ratio_for_late_delivery_is_recovered():
     """Mantel-Haenszel OR of 'orders again' for late vs on-time, stratified by hidden
     segment, on later orders without a complaint: the built-in 0.5 (seeds 21-28 give 0.43-0.59)."""
