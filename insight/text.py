@@ -27,7 +27,7 @@ import pandas as pd
 
 __all__ = [
     "normalize", "tokenize", "word_tokenize", "sentences", "stopwords",
-    "mask_pii", "find_pii", "has_pii", "PII_PLACEHOLDERS",
+    "mask_pii", "find_pii", "has_pii", "mask_pii_found", "PII_PLACEHOLDERS",
 ]
 
 T = TypeVar("T")
@@ -151,7 +151,9 @@ PII_PLACEHOLDERS = {
 
 _D = "0-9۰-۹٠-٩"  # Latin, Persian and Arabic-Indic digits
 _d = f"[{_D}]"
-_S = "[ \u00a0\\-‐‑–]?"  # one optional space or dash between digit groups
+# between digit groups: nothing, a space, or a dash with optional spaces around it
+# (normalize() writes "0912-345" as "۰۹۱۲ - ۳۴۵")
+_S = "(?:[ \u00a0]?[\\-‐‑–][ \u00a0]?|[ \u00a0])?"
 _NO_D_BEFORE = f"(?<![{_D}])"
 _NO_D_AFTER = f"(?![{_D}])"
 _ZERO, _NINE, _EIGHT = "[0۰٠]", "[9۹٩]", "[8۸٨]"
@@ -160,7 +162,7 @@ _AREA = f"{_ZERO}[1-8۱-۸١-٨]{_d}"  # landline area code 0XX (not 09)
 
 # (kind, pattern, replacement); applied in this order over all texts at once
 _PII_RULES: list[tuple[str, str, str]] = [
-    ("email", r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b",
+    ("email", r"(?<![\w.+-])[A-Za-z0-9_][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![A-Za-z0-9-])",
      PII_PLACEHOLDERS["email"]),
     # Sheba: IR + 24 digits, spaces allowed (IR06 0170 0000 0012 3456 7890 01)
     ("iban", f"(?<![A-Za-z])[Ii][Rr] ?{_d}{{2}}(?:{_S}{_d}){{22}}{_NO_D_AFTER}", PII_PLACEHOLDERS["iban"]),
@@ -254,3 +256,6 @@ def has_pii(texts):
     values = list(texts)
     masked = mask_pii(values)
     return np.array([isinstance(a, str) and a != b for a, b in zip(values, masked)], dtype=bool)
+
+
+mask_pii_found = has_pii
