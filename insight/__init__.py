@@ -15,7 +15,8 @@ __version__ = "0.1.0"
 _SUBMODULES = {
     "contract", "data", "dates", "persian", "sample", "text", "sentiment", "themes",
     "metrics", "complaints", "returns", "delivery", "segments", "clv", "journey",
-    "drivers", "followup", "claims", "plots", "report", "engine", "show",
+    "drivers", "followup", "claims", "plots", "report", "engine", "show", "stats",
+    "quality", "phrases",
 }
 
 
