@@ -25,6 +25,7 @@ import json
 import math
 import numbers
 import re
+import sys
 from typing import Any, Iterable, Mapping
 
 HEADLINE_MIME = "application/vnd.insight.headline+json"
@@ -135,12 +136,13 @@ def number(x: Any, decimals: int | None = None, *, lang: str | None = None,
     lang = _lang(lang)
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "—"
-    try:
-        import pandas as pd
-        if pd.isna(x):
-            return "—"
-    except (TypeError, ValueError, ImportError):
-        pass
+    pd = sys.modules.get("pandas")  # pd.NA / NaT only exist when pandas is in use
+    if pd is not None:
+        try:
+            if pd.isna(x):
+                return "—"
+        except (TypeError, ValueError):
+            pass
     if isinstance(x, bool) or not isinstance(x, numbers.Number):
         return str(x)
     v = float(x) * (100 if percent else 1)
@@ -162,6 +164,17 @@ def number(x: Any, decimals: int | None = None, *, lang: str | None = None,
 def _to_date(d: Any) -> _dt.date | None:
     if d is None:
         return None
+    try:
+        if d != d:  # NaN, NaT
+            return None
+    except (TypeError, ValueError):
+        pass
+    if isinstance(d, _dt.datetime):
+        return d.date()
+    if isinstance(d, _dt.date):
+        return d
+    if isinstance(d, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", d):
+        return _dt.date.fromisoformat(d)
     try:
         import pandas as pd
         if pd.isna(d):

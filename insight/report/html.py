@@ -199,7 +199,8 @@ def headlines_html(heads: list[dict], lang: str, previous: dict[str, dict] | Non
             extra += f'<div class="n">n = {show.number(h["n"], lang=lang)}</div>'
         if previous is not None:
             extra += change_html(h, previous.get(h.get("name")), lang)
-        cards.append(f'<div class="headline"><div class="label">{show.safe(h.get("label") or h.get("name"))}</div>'
+        # labels are authored text (escaped); values are numbers
+        cards.append(f'<div class="headline"><div class="label">{show.escape(h.get("label") or h.get("name"))}</div>'
                      f'<div class="value">{shown}{unit_html}</div>{extra}</div>')
     return f'<section class="headlines">{"".join(cards)}</section>' if cards else ""
 

@@ -266,7 +266,7 @@ def index_html(manifest: dict, previous: dict | None = None) -> str:
                            f'{show.number(size / 1e6, 1, lang=lang)} MB'),
     ]
     if manifest.get("parameters"):
-        info.append((_t("params", lang), '<bdi dir="ltr">' + show.safe(
+        info.append((_t("params", lang), '<bdi dir="ltr">' + show.escape(
             ", ".join(f"{k}={v}" for k, v in manifest["parameters"].items())) + "</bdi>"))
     if previous:
         info.append((_t("previous", lang), show.escape(previous.get("run_id", ""))))

@@ -178,14 +178,20 @@ class Interrupted(Exception):
         self.signum = signum
 
 
-def kill_children(grace: float = 3.0) -> None:
-    """Terminate every descendant process (workers and their kernels), then kill stragglers."""
+def kill_tree(pids, grace: float = 3.0) -> None:
+    """Terminate processes ``pids`` and all their descendants (kernels), then kill stragglers."""
     try:
         import psutil
     except ImportError:  # pragma: no cover - psutil comes with ipykernel
         return
-    me = psutil.Process()
-    procs = me.children(recursive=True)
+    procs = []
+    for pid in pids:
+        try:
+            p = psutil.Process(pid)
+            procs.extend(p.children(recursive=True))
+            procs.append(p)
+        except psutil.Error:
+            pass
     for p in procs:
         try:
             p.terminate()
@@ -198,6 +204,10 @@ def kill_children(grace: float = 3.0) -> None:
         except psutil.Error:
             pass
     psutil.wait_procs(alive, timeout=grace)
+
+
+def _worker_pids(pool: ProcessPoolExecutor) -> list[int]:
+    return list((getattr(pool, "_processes", None) or {}).keys())
 
 
 def run_jobs(jobs: list[Job], n_jobs: int,
@@ -232,10 +242,13 @@ def run_jobs(jobs: list[Job], n_jobs: int,
                 if on_done:
                     on_done(job, res)
     except BaseException:
-        kill_children()
+        kill_tree(_worker_pids(pool))
         pool.shutdown(wait=False, cancel_futures=True)
         raise
-    pool.shutdown(wait=True)
+    # every job is done and every kernel shut down: stop the idle workers now rather
+    # than wait for their interpreters to wind down
+    kill_tree(_worker_pids(pool), grace=2.0)
+    pool.shutdown(wait=False)
     return [results[j.name] for j in jobs]
 
 
