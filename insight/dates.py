@@ -295,6 +295,40 @@ def _num(col: pd.Series, default=0) -> np.ndarray:
     return np.where(v < 0, default, v)
 
 
+_SPLIT_MIN = 20_000
+_DATE_TIME = re.compile(r"^(?P<date>[^ ]+) (?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?$")
+
+
+def _split_date_time(u: pd.Series, rest: np.ndarray, calendar: str, ns, status, todo) -> None:
+    """Fill ns/status for values of ``u[rest]`` shaped "<date> H:MM[:SS]"."""
+    arr = _to_arrow(u).take(pa.array(rest))
+    res = pc.extract_regex(arr, _DATE_TIME.pattern)
+    hit = np.asarray(res.is_valid().to_numpy(zero_copy_only=False), bool)
+    if hit.sum() < _SPLIT_MIN // 2:
+        return
+    res = res.filter(pa.array(hit))
+    pos = rest[hit]
+    dates = res.field("date").dictionary_encode()
+    if isinstance(dates, pa.ChunkedArray):
+        dates = dates.combine_chunks()
+    dcodes = dates.indices.to_numpy(zero_copy_only=False)
+    d_ns, d_status = _parse_unique(pd.Series(dates.dictionary.to_pylist(), dtype="str"), calendar, None)
+    H, M = (pc.cast(res.field(f), pa.int64()).to_numpy(zero_copy_only=False) for f in ("H", "M"))
+    S = pc.cast(pc.if_else(pc.equal(res.field("S"), ""), "0", res.field("S")), pa.int64()).to_numpy(
+        zero_copy_only=False)
+    time_ok = (H < 24) & (M < 60) & (S < 60)
+    day_ok = d_status[dcodes] == OK
+    # a date part that already carried a time ("2023-01-01T10:00 10:00") is not this shape
+    whole_day = (d_ns[dcodes] % _NS_PER_DAY) == 0
+    ok = day_ok & time_ok & whole_day
+    ns[pos] = np.where(ok, d_ns[dcodes] + ((H * 60 + M) * 60 + S) * 10**9, 0)
+    status[pos] = np.where(ok, OK, np.where(day_ok & whole_day, IMPOSSIBLE, d_status[dcodes]))
+    todo[pos] = False
+    # values whose date part was not understood go through the full patterns
+    todo[pos[~day_ok]] = True
+    status[pos[~day_ok]] = UNPARSEABLE
+
+
 def _parse_unique(u: pd.Series, calendar: str, fmt: str | None) -> tuple[np.ndarray, np.ndarray]:
     """Parse normalized unique strings -> (int64 epoch ns, status codes)."""
     n = len(u)
@@ -315,8 +349,14 @@ def _parse_unique(u: pd.Series, calendar: str, fmt: str | None) -> tuple[np.ndar
             status[pos] = OK
             todo[pos] = False
 
-    # 2. regular expressions for the rest
+    # 2. many distinct "date time" values (timestamps): parse the date and the
+    #    time parts separately, each once per distinct value
     rest = np.flatnonzero(todo)
+    if fmt is None and len(rest) > _SPLIT_MIN:
+        _split_date_time(u, rest, calendar, ns, status, todo)
+        rest = np.flatnonzero(todo)
+
+    # 3. regular expressions for the rest
     if len(rest) == 0:
         return ns, status
     arr = _to_arrow(u).take(pa.array(rest))

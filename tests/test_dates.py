@@ -171,3 +171,18 @@ def test_format_both():
     assert format_both(None) is None
     out = format_both_series(pd.Series([T("2023-04-04"), pd.NaT]))
     assert out.iloc[0] == "۱۵ فروردین ۱۴۰۲ (2023-04-04)" and pd.isna(out.iloc[1])
+
+
+def test_timestamp_split_path_agrees_with_full_patterns(monkeypatch):
+    import insight.dates as D
+    vals = [f"1402/{m:02d}/{d:02d} {h}:{mi:02d}" for m in (1, 12, 13) for d in (1, 29, 30, 31)
+            for h in (0, 9, 23, 24) for mi in (0, 59)]
+    vals += ["2023-04-04 10:00", "3/21/2019 0:04", "yesterday 10:00", "15 فروردین 1402 10:00", "1402/01/01 10:00:30"]
+    s = pd.Series(vals * 3)
+    monkeypatch.setattr(D, "_SPLIT_MIN", 10**9)
+    full = parse_dates_detail(s)
+    monkeypatch.setattr(D, "_SPLIT_MIN", 10)
+    split = parse_dates_detail(s)
+    pd.testing.assert_series_equal(split.dates, full.dates)
+    assert split.impossible.equals(full.impossible) and split.unparseable.equals(full.unparseable)
+    assert full.impossible.sum() > 0 and full.unparseable.sum() > 0
