@@ -100,6 +100,9 @@ def init_worker(log_path: str | None = None) -> None:
     os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    # jsonschema (via nbformat) optionally imports rfc3987_syntax, which compiles a lark
+    # grammar at import (~2.7 s); notebook validation uses no IRI formats, so skip it
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
     # warm the heavy imports once per worker
     import nbconvert  # noqa: F401
     import papermill  # noqa: F401
