@@ -89,6 +89,14 @@ def test_coerce_yaml_values():
     assert params.coerce(Param("n", "int", 0), 3) == 3
 
 
+def test_date_parameters_are_iso_strings():
+    p = Param("today", "str", "", "extraction date YYYY-MM-DD ('' = today)")
+    assert params.coerce(p, "2024-09-01") == "2024-09-01" and params.coerce(p, "") == ""
+    assert params.coerce(p, dt.date(2024, 9, 1)) == "2024-09-01"
+    with pytest.raises(ParamError, match="YYYY-MM-DD"):
+        params.coerce(p, "notadate")
+
+
 def test_resolve_unknown_parameter():
     ps = params.parse(CELL)
     with pytest.raises(ParamError, match="unknown parameter 'nope'"):

@@ -180,7 +180,20 @@ def _scalar(p: Param, type_: str, value: Any) -> Any:
 
 
 def coerce(p: Param, value: Any) -> Any:
-    """``value`` (a ``-p`` string or a typed value) as ``p``'s declared type."""
+    """``value`` (a ``-p`` string or a typed value) as ``p``'s declared type.
+
+    Dates travel as ``str``: a ``str`` parameter whose help mentions ``YYYY-MM-DD``
+    must be empty or an ISO date."""
+    out = _coerce(p, value)
+    if p.type == "str" and "YYYY-MM-DD" in p.help and out:
+        try:
+            _dt.date.fromisoformat(out)
+        except ValueError:
+            raise ParamError(f"parameter {p.name!r} is a date (YYYY-MM-DD), got {value!r}") from None
+    return out
+
+
+def _coerce(p: Param, value: Any) -> Any:
     if p.type.startswith("list["):
         inner = p.type[5:-1]
         if isinstance(value, str):
