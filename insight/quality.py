@@ -88,8 +88,11 @@ def table_counts(report: Any) -> pd.DataFrame:
     return df[["table", "rows_in", "rows_kept", "rows_quarantined", "share_quarantined", "balanced", "problems"]]
 
 
-def problems(report: Any) -> pd.DataFrame:
-    """One row per table-level problem the loader reported: table, problem."""
+def problems(report: Any, include_quarantine: bool = True) -> pd.DataFrame:
+    """One row per table-level problem the loader reported: table, problem.
+
+    ``include_quarantine=False`` leaves out the loader's per-reason summaries
+    ("… N rows quarantined …"), which :func:`quarantine_reasons` already shows."""
     rows_t, rows_p = [], []
     for t, info in _report_dict(report).get("tables", {}).items():
         probs = info.get("problems") or []
@@ -100,20 +103,35 @@ def problems(report: Any) -> pd.DataFrame:
         for p in probs:
             rows_t.append(t)
             rows_p.append(p if isinstance(p, str) else str(p))
-    return pd.DataFrame({"table": pd.Series(rows_t, dtype="str"), "problem": pd.Series(rows_p, dtype="str")})
+    out = pd.DataFrame({"table": pd.Series(rows_t, dtype="str"), "problem": pd.Series(rows_p, dtype="str")})
+    if not include_quarantine:
+        out = out[~out["problem"].str.contains(r"\brows? quarantined\b", regex=True)].reset_index(drop=True)
+    return out
 
 
 def quarantine_reasons(quarantined: pd.DataFrame | None) -> pd.DataFrame:
-    """Quarantined rows per (table, reason), most frequent first, with the share of
-    that table's quarantined rows."""
-    cols = {"table": "str", "reason": "str", "rows": "int64", "share": "float64"}
+    """Quarantined rows per (table, reason), most frequent first.
+
+    The loader writes each row's reasons as ``"column: what 'value'"`` joined by
+    ``"; "``; the value is cut off so equal problems group together, and the first
+    value seen is kept as ``example``.  ``rows`` counts rows with that reason and
+    ``share`` is their part of the table's quarantined rows (a row with two reasons
+    counts in both, so shares may add up to more than 1)."""
+    cols = {"table": "str", "reason": "str", "rows": "int64", "share": "float64", "example": "str"}
     if quarantined is None or len(quarantined) == 0:
         return pd.DataFrame({c: pd.Series(dtype=d) for c, d in cols.items()})
-    q = quarantined.assign(reason=quarantined["reason"].fillna("").astype("str"))
-    out = q.groupby(["table", "reason"], sort=False).size().rename("rows").reset_index()
-    out["share"] = out["rows"] / out.groupby("table")["rows"].transform("sum")
+    per_table = quarantined.groupby("table", sort=False).size()
+    parts = quarantined[["table", "reason"]].assign(
+        reason=quarantined["reason"].fillna("").astype("str").str.split("; ")).explode("reason")
+    text = parts["reason"].astype("str")
+    parts = parts.assign(reason=text.str.replace(r"\s*'.*'$", "", regex=True),
+                         example=text.str.extract(r"'(.*)'$", expand=False))
+    g = parts.groupby(["table", "reason"], sort=False)
+    out = g.size().rename("rows").reset_index()
+    out["example"] = g["example"].first().to_numpy()
+    out["share"] = out["rows"] / out["table"].map(per_table)
     out = out.sort_values(["table", "rows"], ascending=[True, False], kind="stable").reset_index(drop=True)
-    return out.astype(cols)
+    return out[list(cols)].astype(cols)
 
 
 def coverage(ds: Dataset) -> pd.DataFrame:
@@ -190,5 +208,5 @@ LABELS: dict[str, tuple[str, str]] = {
     "rows": ("ردیف‌ها", "rows"), "share": ("سهم", "share"), "column": ("ستون", "column"),
     "non_null": ("دارای مقدار", "non-missing"), "present": ("در داده هست", "in the export"),
     "first": ("نخستین", "first"), "last": ("آخرین", "last"), "n": ("تعداد", "n"),
-    "kind": ("نوع", "kind"), "name": ("نام", "name"), "section": ("بخشی که محاسبه نمی‌شود", "section not computed"),
+    "example": ("نمونه", "example"), "kind": ("نوع", "kind"), "name": ("نام", "name"), "section": ("بخشی که محاسبه نمی‌شود", "section not computed"),
 }

@@ -123,14 +123,20 @@ def test_table_counts_and_reasons():
     assert c["share_quarantined"].tolist() == [0.0, 0.5] and c["balanced"].all()
     assert c["problems"].tolist() == [0, 1]
     assert quality.problems(rep).to_dict("records") == [{"table": "reviews", "problem": "p"}]
+    rep["tables"]["orders"]["problems"] = ["qty: negative — 2 rows quarantined e.g. '-1'", "status: unknown values"]
+    assert quality.problems(rep, include_quarantine=False)["problem"].tolist() == ["p", "status: unknown values"] or \
+        quality.problems(rep, include_quarantine=False)["problem"].tolist() == ["status: unknown values", "p"]
     q = pd.DataFrame({"table": ["reviews", "reviews", "reviews", "orders"],
                       "source_file": "f", "source_row": [1, 2, 3, 4],
-                      "reason": ["bad date", "bad date", "no id", "bad qty"]})
+                      "reason": ["created_at: not a date 'x1'", "created_at: not a date 'x2'; rating: out of range '9'",
+                                 "review_id: missing", "quantity: negative '-1'"]})
     r = quality.quarantine_reasons(q)
-    assert r.to_dict("records") == [
-        {"table": "orders", "reason": "bad qty", "rows": 1, "share": 1.0},
-        {"table": "reviews", "reason": "bad date", "rows": 2, "share": 2 / 3},
-        {"table": "reviews", "reason": "no id", "rows": 1, "share": 1 / 3}]
+    assert r.drop(columns="example").to_dict("records") == [
+        {"table": "orders", "reason": "quantity: negative", "rows": 1, "share": 1.0},
+        {"table": "reviews", "reason": "created_at: not a date", "rows": 2, "share": 2 / 3},
+        {"table": "reviews", "reason": "rating: out of range", "rows": 1, "share": 1 / 3},
+        {"table": "reviews", "reason": "review_id: missing", "rows": 1, "share": 1 / 3}]
+    assert r["example"].fillna("").tolist() == ["-1", "x1", "9", ""]
     assert len(quality.quarantine_reasons(None)) == 0
 
 
