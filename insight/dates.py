@@ -193,6 +193,8 @@ _PATTERNS = {
     "dny": re.compile(rf"^(?P<d>\d{{1,2}})[-/ ]+{_WORD}[-/ ,]+(?P<y>\d{{4}})" + _TIME),
     "ndy": re.compile(rf"^{_WORD}[-/ ]+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?[ ]*,?[-/ ]+(?P<y>\d{{4}})" + _TIME),
 }
+_ISO_STRICT = r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?$"
+_ISO_TZ = re.compile(r"^\d{4}-\d{2}-\d{2}[ t]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(z|[+-]\d{2}:?\d{2})$")
 _ISO_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}([ t]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
 
 OK, UNPARSEABLE, IMPOSSIBLE, MISSING = 0, 1, 2, 3
@@ -340,12 +342,29 @@ def _parse_unique(u: pd.Series, calendar: str, fmt: str | None) -> tuple[np.ndar
     if fmt is None and calendar != "jalali" and n:
         iso = u.str.match(_ISO_LIKE.pattern, na=False).to_numpy()
         if iso.any():
-            dt = pd.to_datetime(u[iso], format="ISO8601", errors="coerce")
-            good = dt.notna().to_numpy().copy()
-            if calendar == "auto":
-                good &= (dt.dt.year >= 1700).to_numpy()
+            try:
+                dt = pd.to_datetime(u[iso], format="ISO8601", errors="coerce")
+                us = np.asarray(dt.to_numpy(), dtype="datetime64[us]")
+            except (ValueError, TypeError):   # e.g. mixed time zones: leave to the patterns
+                us = np.full(int(iso.sum()), np.datetime64("NaT"), dtype="datetime64[us]")
+            lo = np.datetime64("1700-01-01" if calendar == "auto" else "1677-09-22", "us")
+            good = ~np.isnat(us) & (us >= lo) & (us <= np.datetime64("2262-04-10", "us"))
             pos = np.flatnonzero(iso)[good]
-            ns[pos] = dt[good].to_numpy().astype("datetime64[ns]").astype(np.int64)
+            ns[pos] = us[good].astype(np.int64) * 1000
+            status[pos] = OK
+            todo[pos] = False
+
+    # 1b. ISO timestamps with a UTC offset: converted to Tehran local time
+    if fmt is None and calendar != "jalali" and todo.any():
+        tz = todo & u.str.match(_ISO_TZ.pattern, na=False).to_numpy()
+        if tz.any():
+            dt = pd.to_datetime(u[tz].str.upper(), format="ISO8601", errors="coerce", utc=True)
+            local = np.asarray(dt.dt.tz_convert("Asia/Tehran").dt.tz_localize(None).to_numpy(),
+                               dtype="datetime64[us]")
+            good = ~np.isnat(local) & (local >= np.datetime64("1677-09-22", "us")) \
+                & (local <= np.datetime64("2262-04-10", "us"))
+            pos = np.flatnonzero(tz)[good]
+            ns[pos] = local[good].astype(np.int64) * 1000
             status[pos] = OK
             todo[pos] = False
 
@@ -445,6 +464,39 @@ def _as_datetime_ns(s: pd.Series) -> pd.Series:
     return s.astype("datetime64[ns]")
 
 
+def _iso_column(s: pd.Series, calendar: str):
+    """A column of ISO Gregorian text parsed in one C pass (Arrow's cast, else
+    pandas' ISO parser), or None when its first values are not ISO.
+    Returns (dates, mask of rows left for the general parser)."""
+    head = s.iloc[:500].dropna()
+    if len(head) == 0 or not pd.api.types.is_string_dtype(s.dtype):
+        return None
+    if head.str.match(_ISO_LIKE.pattern, case=False).mean() < 0.9:
+        return None
+    try:
+        arr = _to_arrow(s)
+        try:
+            us = pc.cast(arr, pa.timestamp("us")).to_numpy(zero_copy_only=False)
+        except pa.ArrowInvalid:   # a few odd values: cast the strictly ISO ones only
+            strict = pc.match_substring_regex(arr, _ISO_STRICT)
+            us = pc.cast(pc.if_else(strict, arr, None), pa.timestamp("us")).to_numpy(zero_copy_only=False)
+    except (pa.ArrowException, AttributeError, TypeError):
+        try:
+            us = pd.to_datetime(s, format="ISO8601", errors="coerce")
+        except (ValueError, TypeError):
+            return None
+        if isinstance(us.dtype, pd.DatetimeTZDtype):
+            return None
+        us = us.to_numpy().astype("datetime64[us]")
+    us = np.asarray(us, dtype="datetime64[us]")
+    nat = np.isnat(us)
+    lo = np.datetime64("1700-01-01" if calendar == "auto" else "1677-09-22", "us")
+    rest = (nat & s.notna().to_numpy()) | (~nat & ((us < lo) | (us > np.datetime64("2262-04-10", "us"))))
+    keep = ~nat & ~rest
+    ns = np.where(keep, us.astype(np.int64) * 1000, np.iinfo(np.int64).min)
+    return pd.Series(ns.view("datetime64[ns]"), index=s.index, name=s.name), rest
+
+
 def parse_dates_detail(values, calendar: str = "auto", format: str | None = None) -> DateParse:
     """Parse a column of dates; see ``parse_dates``.  Returns ``DateParse`` with
     ``dates`` and boolean masks ``unparseable`` and ``impossible``."""
@@ -473,6 +525,16 @@ def parse_dates_detail(values, calendar: str = "auto", format: str | None = None
             dates = rest.dates.where(~is_dt, _as_datetime_ns(direct))
             return DateParse(dates.rename(s.name), rest.unparseable, rest.impossible)
         s = s.map(lambda v: v if isinstance(v, str) else str(v), na_action="ignore").astype("str")
+    if calendar != "jalali" and format is None and len(s) > 5_000:
+        fast = _iso_column(s, calendar)
+        if fast is not None:
+            dates, rest = fast
+            if not rest.any():
+                return DateParse(dates, false, false.copy())
+            sub = parse_dates_detail(s[rest], calendar, format)
+            dates[rest] = sub.dates
+            return DateParse(dates, sub.unparseable.reindex(index, fill_value=False),
+                             sub.impossible.reindex(index, fill_value=False))
     codes, uniques = pd.factorize(s)
     u = _normalize_strings(pd.Series(uniques, dtype="str"))
     empty = (u == "").to_numpy()

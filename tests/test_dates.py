@@ -186,3 +186,17 @@ def test_timestamp_split_path_agrees_with_full_patterns(monkeypatch):
     pd.testing.assert_series_equal(split.dates, full.dates)
     assert split.impossible.equals(full.impossible) and split.unparseable.equals(full.unparseable)
     assert full.impossible.sum() > 0 and full.unparseable.sum() > 0
+
+
+def test_iso_offsets_become_tehran_local_time():
+    out = parse_dates(pd.Series(["2023-01-01T10:00:00+03:30", "2023-01-01T10:00:00Z", "2999-01-01"]))
+    assert out.tolist()[:2] == [T("2023-01-01 10:00"), T("2023-01-01 13:30")]
+    assert pd.isna(out.iloc[2])                              # beyond datetime64[ns]: flagged, not wrapped
+
+
+def test_long_iso_column_with_a_few_odd_values():
+    s = pd.Series(pd.date_range("2020-01-01", periods=6000, freq="h").strftime("%Y-%m-%d %H:%M:%S"))
+    s.iloc[[5, 6, 7]] = ["1402/13/01", "1402-01-15", " 2023-02-30"]
+    res = parse_dates_detail(s)
+    assert res.impossible.iloc[[5, 7]].all() and res.dates.iloc[6] == T("2023-04-04")
+    assert res.dates.iloc[8] == T("2020-01-01 08:00") and res.invalid.sum() == 2
