@@ -258,7 +258,7 @@ def index_html(manifest: dict, previous: dict | None = None) -> str:
     files = data.get("files") or []
     size = sum(f.get("size", 0) for f in files)
     info = [
-        (_t("run", lang), show.escape(manifest["run_id"])),
+        (_t("run", lang), f'<bdi dir="ltr">{show.escape(manifest["run_id"])}</bdi>'),
         (_t("started", lang), show.escape(_when(manifest.get("started_at"), lang))),
         (_t("finished", lang), show.escape(_when(manifest.get("finished_at"), lang))),
         (_t("data", lang), f'<bdi dir="ltr">{show.escape(Path(data.get("dir", "")).name)}</bdi> · '
@@ -269,7 +269,7 @@ def index_html(manifest: dict, previous: dict | None = None) -> str:
         info.append((_t("params", lang), '<bdi dir="ltr">' + show.escape(
             ", ".join(f"{k}={v}" for k, v in manifest["parameters"].items())) + "</bdi>"))
     if previous:
-        info.append((_t("previous", lang), show.escape(previous.get("run_id", ""))))
+        info.append((_t("previous", lang), f'<bdi dir="ltr">{show.escape(previous.get("run_id", ""))}</bdi>'))
     vers = manifest.get("versions") or {}
     info.append((_t("versions", lang), '<bdi dir="ltr">' + show.escape(
         " · ".join(f"{k} {vers[k]}" for k in ("insight", "python", "pandas") if k in vers)) + "</bdi>"))
@@ -299,7 +299,7 @@ def history_html(out_dir: Path, lang: str = "fa") -> str:
         n = len(m.get("reports", []))
         ok = sum(r.get("status") == "ok" for r in m.get("reports", []))
         mark = " ★ latest" if d.name == latest else ""
-        rows.append(f'<tr><td><a href="{show.escape(d.name)}/index.html">{show.escape(d.name)}</a>{mark}</td>'
+        rows.append(f'<tr><td dir="ltr"><a href="{show.escape(d.name)}/index.html">{show.escape(d.name)}</a>{mark}</td>'
                     f'<td>{show.escape(_when(m.get("started_at"), lang))}</td>'
                     f'<td class="num">{show.number(ok, lang=lang)}/{show.number(n, lang=lang)}</td></tr>')
     head = ("<tr><th>اجرا</th><th>زمان</th><th>موفق</th></tr>" if lang == "fa"
