@@ -172,3 +172,13 @@ def test_loaded_frames_pass_the_pandera_contract(shop):
     for name, df in ds.tables():
         if df is not None:
             pandera_schema(name).validate(df, lazy=True)
+
+
+def test_binary_or_workbook_saved_as_csv(tmp_path):
+    pd.DataFrame({"a": [1]}).to_excel(tmp_path / "book.xlsx", index=False)
+    (tmp_path / "orders.csv").write_bytes((tmp_path / "book.xlsx").read_bytes())
+    with pytest.raises(DataError, match="Excel workbook"):
+        load(tmp_path)
+    (tmp_path / "orders.csv").write_bytes(b"\x00\x01\x02binary\x00")
+    with pytest.raises(DataError, match="binary"):
+        load(tmp_path)

@@ -164,6 +164,12 @@ def read_text(path: Path, read: ReadSpec, fmt: str) -> RawTable:
     data = path.read_bytes()
     if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
         raise DataError(f"{path}: the file is empty. Export the table again (with its header line).")
+    if data.startswith(b"PK\x03\x04"):
+        raise DataError(f"{path}: this is an Excel workbook (or a zip), not {fmt} text. Save it with the "
+                        ".xlsx extension, or set `format: xlsx` in the mapping.")
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DataError(f"{path}: looks like a binary file, not {fmt} text. Export the table as CSV "
+                        "(UTF-8), Parquet or XLSX.")
     enc = detect_encoding(data, read.encoding, path)
     text_head = data[:200_000].decode(enc, errors="replace").lstrip("\ufeff")
     head = _first_lines(text_head, read.skiprows)

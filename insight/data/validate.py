@@ -130,7 +130,8 @@ def check_return_dates(df: pd.DataFrame, issues: Issues, orders: pd.DataFrame | 
     """A return cannot precede the (first) order date of its order."""
     if orders is None or len(df) == 0:
         return
-    first = orders.groupby("order_id", sort=False)["order_date"].min()
+    sub = orders.loc[isin(orders["order_id"], df["order_id"].dropna().unique()), ["order_id", "order_date"]]
+    first = sub.groupby("order_id", sort=False)["order_date"].min()
     od = df["order_id"].map(first)
     bad = (df["return_date"].dt.normalize() < od.dt.normalize()).to_numpy()
     if bad.any():
@@ -152,7 +153,7 @@ def reasons(issues: Issues, rows: np.ndarray) -> np.ndarray:
         label = f"{it.column}: {it.label}"
         if it.values is not None:
             vals = text_at(it.values, rows[hit])
-            text = np.array([f"{label} '{v}'" if v != "" else label for v in vals], dtype=object)
+            text = np.where(vals != "", label + " '" + vals.astype(str).astype(object) + "'", label)
         else:
             text = np.full(int(hit.sum()), label, dtype=object)
         cur = out[hit]
