@@ -41,6 +41,9 @@ PUNC_AFTER = r"\.:!،؛؟»\]\)\}"
 PUNC_BEFORE = r"«\[\(\{"
 NCP = sys.maxunicode + 1
 
+# character classes of the punctuation-spacing step (bit flags)
+SP, PA, PB, C4, C5, DIG, LET, SEP = 1, 2, 4, 8, 16, 32, 64, 128
+
 # Candidate separators: control / private-use characters that are neither word
 # characters nor whitespace, are in no hazm table, and do not occur in real text.
 _SEPARATORS = ("\x00", "\x01", "\x02", "\x03", "\ue000", "\ue001")
@@ -161,16 +164,25 @@ class _Rules:
             ),
         ]
         # ---- correct_spacing: PUNCTUATION_SPACING_PATTERNS ----------------------
-        self.punct = [
-            (re.compile(f'" ([^\\n"{xe}]+) "'), '"\\1"'),
-            (re.compile(f" ([{PUNC_AFTER}])"), "\\1"),
-            (re.compile(f"([{PUNC_BEFORE}]) "), "\\1"),
-            (re.compile(f"([{PUNC_AFTER[:3]}])([^ {PUNC_AFTER}{D}۰۱۲۳۴۵۶۷۸۹{xe}])"), "\\1 \\2"),
-            (re.compile(f"([{PUNC_AFTER[3:]}])([^ {PUNC_AFTER}{xe}])"), "\\1 \\2"),
-            # ([^ «[({])([«[({]) -> \1 \2, led by the rare bracket
-            (re.compile(f"[{PUNC_BEFORE}](?<=[^ {PUNC_BEFORE}{xe}].)"), " \\g<0>"),
-            # (\\d)([letter]) and ([letter])(\\d) -> \\1 \\2: numpy, see _normalize_big
-        ]
+        # the first pass stays a regex (rare literal lead); the other seven are
+        # local one-character edits done together in numpy (see _punctuation)
+        self.re_quote_spaces = re.compile(f'" ([^\\n"{xe}]+) "')
+        cls = np.zeros(NCP, dtype=np.uint16)
+        for ch in " ":
+            cls[ord(ch)] |= SP
+        for ch in ".:!،؛؟»])}":
+            cls[ord(ch)] |= PA
+        for ch in "«[({":
+            cls[ord(ch)] |= PB
+        for ch in ".:!":
+            cls[ord(ch)] |= C4
+        for ch in "،؛؟»])}":
+            cls[ord(ch)] |= C5
+        cls[_decimal_cps()] |= DIG
+        for ch in L:
+            cls[ord(ch)] |= LET
+        cls[ord(X)] |= SEP
+        self.cls = cls
         # ---- decrease_repeated_chars / seperate_mi ------------------------------
         self.is_letter = np.zeros(NCP, dtype=bool)
         self.is_letter[[ord(c) for c in L]] = True
@@ -287,16 +299,9 @@ def _normalize_big(big: str, r: _Rules, lex: _Lexicon) -> str:
     for pat, rep in r.affix:
         big = pat.sub(rep, big)
     big = big.replace("هها", "ه\u200cها")  # (ه)(ها): a literal, same matches as re
-    for pat, rep in r.punct:
-        big = pat.sub(rep, big)
-    # the last two punctuation passes, (\d)([letter]) and ([letter])(\d) -> space
-    # between: each match is one digit|letter boundary and matches never overlap,
-    # so together they put a space at every such boundary (done in numpy)
-    a = _cps(big)
-    dig, let = r.is_digit[a], r.is_letter[a]
-    gap = np.flatnonzero((dig[:-1] & let[1:]) | (let[:-1] & dig[1:])) + 1
-    if len(gap):
-        a = np.insert(a, gap, 32)
+    if '" ' in big:
+        big = r.re_quote_spaces.sub('"\\1"', big)
+    a = _punctuation(_cps(big), r)
     # unicodes_replacement (hazm uses str.replace, so "(ﷰ|ﷹ)" is a literal)
     if r.repl_chars[a].any():  # every source has one of these (rare) characters
         big = _str(a)
@@ -324,6 +329,39 @@ def _normalize_big(big: str, r: _Rules, lex: _Lexicon) -> str:
 
         big = r.re_mi.sub(sep_mi, big)
     return big
+
+
+def _punctuation(a: np.ndarray, r: _Rules) -> np.ndarray:
+    """PUNCTUATION_SPACING_PATTERNS 2-8 of hazm on code points.
+
+    2 ' ([.:!،؛؟»\\]\\)\\}])' and 3 '([«\\[\\(\\{]) ' drop the space before / after
+    a punctuation mark; each match is a (space, mark) pair and marks are not spaces,
+    so matches never overlap: drop every such space at once (3 cannot see a pair
+    that 2 created).  4 '([.:!])([^ PA\\d X])', 5 '([،؛؟»\\]\\)\\}])([^ PA X])',
+    6 '([^ PB X])([PB])', 7 '(\\d)([letter])' and 8 '([letter])(\\d)' each put one
+    space at a character boundary; their second character can never start another
+    match of the same pass, and a later pass only sees an earlier space at that
+    same boundary (which then does not match), so one space per boundary where
+    any of them matches gives hazm's result.
+    """
+    c = r.cls[a]
+    drop = np.zeros(len(a), dtype=bool)
+    drop[1:-1] = ((c[1:-1] & SP) != 0) & (((c[2:] & PA) != 0) | ((c[:-2] & PB) != 0))
+    if drop.any():
+        keep = ~drop
+        a, c = a[keep], c[keep]
+    left, right = c[:-1], c[1:]
+    gap = (
+        (((left & C4) != 0) & ((right & (SP | PA | DIG | SEP)) == 0))
+        | (((left & C5) != 0) & ((right & (SP | PA | SEP)) == 0))
+        | (((right & PB) != 0) & ((left & (SP | PB | SEP)) == 0))
+        | (((left & DIG) != 0) & ((right & LET) != 0))
+        | (((left & LET) != 0) & ((right & DIG) != 0))
+    )
+    pos = np.flatnonzero(gap)
+    if len(pos):
+        a = np.insert(a, pos + 1, 32)
+    return a
 
 
 def _decimal_chain(m: re.Match) -> str:
@@ -439,40 +477,68 @@ def _token_spacing(a: np.ndarray, tok_sp: np.ndarray, is_ld: np.ndarray, r: _Rul
     cand = np.flatnonzero(ts & (f_hd[prev] | (f_sf[idx] & f_wd[prev])))
     if not len(cand):
         return a
+    # decide each distinct (left, right) token pair once: the pair is a known
+    # compound/verb, or right is a suffix and left a word (hazm's two rules)
     pair_keys, words, suffixes, verbs = lex.pair_keys, lex.words, r.suffixes, lex.verbs
-    joins: list[int] = []
-    cur_end, cur_text = -2, ""
-    ci, nc = 0, len(cand)
-    kk = int(cand[0])
-    while True:
-        tok = vocab[idx[kk]]
-        prev_t = cur_text if kk - 1 == cur_end else vocab[idx[kk - 1]]
-        pair = prev_t + ZWNJ + tok
-        joined = False
-        if pair in pair_keys:
-            joined = True
-            if lex.verbs_underscore and kk + 1 < ntok and sp_before[kk + 1]:
-                if tok + "_" + vocab[idx[kk + 1]] in verbs:
-                    joined = False
-        elif tok in suffixes and prev_t in words:
-            joined = True
-        if joined:
-            joins.append(kk)
-            cur_end, cur_text = kk, pair
-            if kk + 1 < ntok and ts[kk + 1]:  # the compound may keep growing
-                kk += 1
-                while ci < nc and cand[ci] < kk:
-                    ci += 1
-                continue
-        while ci < nc and cand[ci] <= kk:
-            ci += 1
-        if ci >= nc:
-            break
-        kk = int(cand[ci])
-    if joins:
+    nv = len(vocab)
+    codes = prev[cand] * nv + idx[cand]
+    uniq, inv = np.unique(codes, return_inverse=True)
+    ok = np.fromiter(
+        ((vocab[c // nv] + ZWNJ + vocab[c % nv]) in pair_keys for c in uniq.tolist()),
+        dtype=bool, count=len(uniq),
+    )
+    join = np.zeros(ntok, dtype=bool)
+    join[cand] = ok[inv] | (f_sf[idx[cand]] & f_wd[prev[cand]])
+    if lex.verbs_underscore:  # veto: token + "_" + next token is a verb
+        for k in np.flatnonzero(join).tolist():
+            if k + 1 < ntok and sp_before[k + 1] and vocab[idx[k]] + "_" + vocab[idx[k + 1]] in verbs:
+                join[k] = False
+    # after a join the left token is the compound, so a token right after a join
+    # is decided again, in order (chains are short and rare)
+    follow = np.flatnonzero(join[:-1] & ts[1:]) + 1
+    if len(follow):
+        fl = follow.tolist()
+        comp: dict[int, str] = {}  # index of the last token of a compound -> its text
+        i, pending = 0, -1
+        while True:
+            if pending >= 0:
+                k, pending = pending, -1
+            elif i < len(fl):
+                k, i = fl[i], i + 1
+            else:
+                break
+            if join[k - 1]:
+                left = comp.get(k - 1) or _compound(k - 1, join, idx, vocab, comp)
+            else:  # un-joined by an earlier decision: the plain token
+                left = vocab[idx[k - 1]]
+            tok = vocab[idx[k]]
+            pair = left + ZWNJ + tok
+            j = pair in pair_keys
+            if j and lex.verbs_underscore and k + 1 < ntok and sp_before[k + 1]:
+                j = tok + "_" + vocab[idx[k + 1]] not in verbs
+            j = j or (tok in suffixes and left in words)
+            was = join[k]
+            join[k] = j
+            if j:
+                comp[k] = pair
+                # a new join: the next token was decided with the plain left token
+                if not was and k + 1 < ntok and ts[k + 1]:
+                    pending = k + 1
+    jpos = np.flatnonzero(join)
+    if len(jpos):
         a = a.copy()
-        a[dpos[np.asarray(joins) - 1]] = 0x200C
+        a[dpos[jpos - 1]] = 0x200C
     return a
+
+
+def _compound(k: int, join: np.ndarray, idx: np.ndarray, vocab: list[str], comp: dict[int, str]) -> str:
+    """Text of the compound ending at token k (tokens joined leftwards from k)."""
+    s = k
+    while join[s] and s > 0:
+        s -= 1
+    text = ZWNJ.join(vocab[idx[t]] for t in range(s, k + 1))
+    comp[k] = text
+    return text
 
 
 def _decrease_repeated(big: str, a: np.ndarray, r: _Rules, words: frozenset) -> str:
