@@ -182,3 +182,45 @@ def test_binary_or_workbook_saved_as_csv(tmp_path):
     (tmp_path / "orders.csv").write_bytes(b"\x00\x01\x02binary\x00")
     with pytest.raises(DataError, match="binary"):
         load(tmp_path)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_generated_sample_written_and_loaded_back(tmp_path, fmt):
+    sample = pytest.importorskip("insight.sample")
+    ds = sample.generate(customers=300, seed=3)
+    sample.write(ds, tmp_path, fmt=fmt)
+    back = load(tmp_path)
+    assert back.counts() == ds.counts()
+    assert back.report.rows_quarantined == 0
+    text_cols = set(contract.TEXT_COLUMNS.values())
+    for name, df in ds.tables():
+        if df is None:
+            continue
+        cols = [c for c in df.columns if c in getattr(back, name).columns and c not in text_cols]
+        pd.testing.assert_frame_equal(getattr(back, name)[cols].reset_index(drop=True),
+                                      df[cols].reset_index(drop=True), check_dtype=False)
+    # free text only differs where Arabic ي/ك became Persian ی/ک
+    from insight.persian import fix_arabic_chars
+    assert back.reviews["text"].fillna("").equals(fix_arabic_chars(ds.reviews["text"].astype("str")).fillna(""))
+
+
+def test_two_files_for_one_table_and_repeated_xlsx_header(tmp_path):
+    write(tmp_path / "two", {"orders.csv": ORDERS})
+    pd.read_csv(tmp_path / "two" / "orders.csv", dtype=str).to_parquet(tmp_path / "two" / "orders.parquet")
+    ds = load(tmp_path / "two", today="2024-01-01")
+    assert ds.report.tables["orders"].source_files[0].endswith("orders.parquet")
+    assert any("also found orders.csv" in p for p in ds.report.tables["orders"].problems)
+    x = tmp_path / "x"
+    x.mkdir()
+    pd.DataFrame([["o1", "c1", "2023-01-01", "p1", 1, 5, 6]],
+                 columns=["order_id", "customer_id", "order_date", "product_id", "quantity", "unit_price", "q"]
+                 ).rename(columns={"q": "quantity"}).to_excel(x / "orders.xlsx", index=False)
+    with pytest.raises(DataError, match="'quantity' appears more than once"):
+        load(x)
+
+
+def test_persian_status_words(tmp_path):
+    orders = ("order_id,customer_id,order_date,product_id,quantity,unit_price,status\n"
+              "o1,c1,2023-01-01,p1,1,5,تحویل شده\no2,c1,2023-01-01,p1,1,5,لغو‌شده\no3,c1,2023-01-01,p1,1,5,ناموجود\n")
+    ds = load(write(tmp_path / "s", {"orders.csv": orders}), today="2024-01-01")
+    assert ds.orders["status"].tolist() == ["delivered", "cancelled", "backordered"]

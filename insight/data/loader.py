@@ -122,7 +122,7 @@ def load(path, mapping=None, *, quarantine_dir=None, today=None) -> Dataset:
         if n == 0 and len(raw.bad_lines) == 0 and table == "orders":
             raise DataError(f"{', '.join(raw.files)}: orders has a header but no rows. "
                             "Export the orders again; every report needs them.")
-        issues = Issues(n, notes=list(raw.notes))
+        issues = Issues(n, notes=list(m.notes.get(table, [])) + list(raw.notes))
         df, rawtext = parse_table(raw, spec, m, issues)
         check_values(table, df, rawtext, issues, today=today_ts, ces_scale=m.ces_scale)
         if table == "returns":

@@ -77,6 +77,7 @@ class Mapping:
     calendar: str = "auto"
     data_dir: Path | None = None
     source: Path | None = None         # the YAML file, if any
+    notes: dict[str, list[str]] = field(default_factory=dict)   # table -> remarks for the report
 
 
 class _YamlLoader(yaml.SafeLoader):
@@ -260,11 +261,14 @@ def read_mapping(mapping, base: Path | None = None) -> Mapping:
 
 def discover(folder: Path) -> Mapping:
     """Mapping for a folder of canonical files ``<table>.<ext>`` (columns already canonical)."""
-    tables = {}
+    tables, notes = {}, {}
     for name in TABLES:
         found = [folder / f"{name}{ext}" for ext in CANONICAL_EXTS if (folder / f"{name}{ext}").is_file()]
         if found:
             tables[name] = TableSpec(table=name, files=[found[0].name])
+            if len(found) > 1:
+                notes[name] = [f"read {found[0].name}; also found {', '.join(p.name for p in found[1:])} "
+                               "(not read)"]
     if "orders" not in tables:
         present = sorted(p.name for p in folder.iterdir() if p.is_file())[:12] if folder.is_dir() else []
         raise DataError(
@@ -273,4 +277,4 @@ def discover(folder: Path) -> Mapping:
             + (f" (found: {', '.join(present)})" if present else " (the folder is empty)")
             + ". Rename your export to orders.csv or describe it in a mapping file "
               "(see docs/data-contract.md).")
-    return Mapping(tables=tables, data_dir=folder)
+    return Mapping(tables=tables, data_dir=folder, notes=notes)

@@ -270,13 +270,30 @@ def parse_table(raw: RawTable, spec: TableSpec, mapping: Mapping, issues: Issues
     return df, rawtext
 
 
+#: common spellings of the contract's order statuses (English and Persian), compared
+#: lower-cased without spaces, hyphens or ZWNJ
+STATUS_SYNONYMS = {
+    "delivered": "delivered", "complete": "delivered", "completed": "delivered", "done": "delivered",
+    "تحویلشده": "delivered", "تحویلدادهشده": "delivered", "تحویل": "delivered", "دریافتشده": "delivered",
+    "cancelled": "cancelled", "canceled": "cancelled", "cancel": "cancelled",
+    "لغوشده": "cancelled", "لغو": "cancelled", "کنسل": "cancelled", "کنسلشده": "cancelled",
+    "backordered": "backordered", "backorder": "backordered", "outofstock": "backordered",
+    "ناموجود": "backordered", "پیشسفارش": "backordered",
+}
+
+
 def _status(txt: pd.Series, issues: Issues, table: str) -> pd.Series:
-    low = txt.str.lower()
-    known = low.isin(ORDER_STATUSES) | low.isna()
-    if not known.all():
-        counts = low[~known].value_counts()
+    """Order status -> delivered / cancelled / backordered; anything else is emptied
+    and reported (map it with ``values:``)."""
+    codes, uniq = pd.factorize(txt)
+    keys = [re.sub(r"[\s\-_\u200c]+", "", u.lower()) for u in uniq]
+    mapped = np.array([STATUS_SYNONYMS.get(k) for k in keys] + [None], dtype=object)
+    out = pd.Series(mapped[codes], index=txt.index, dtype="str")
+    unknown = out.isna() & txt.notna()
+    if unknown.any():
+        counts = txt[unknown].value_counts()
         shown = ", ".join(f"{k!r} ({v:,})" for k, v in counts.head(6).items())
-        issues.notes.append(f"status: {int((~known).sum()):,} rows with values outside "
+        issues.notes.append(f"status: {int(unknown.sum()):,} rows with values outside "
                             f"{', '.join(ORDER_STATUSES)} ({shown}) were left empty; map them with "
                             "`values: {status: {...}}` in the mapping")
-    return low.where(known)
+    return out

@@ -264,6 +264,10 @@ def read_file(path: Path, read: ReadSpec) -> RawTable:
         if read.names:
             kwargs["names"] = read.names
         try:
+            if read.header != "none" and not read.names:   # pandas renames repeated names: check first
+                first = pd.read_excel(path, sheet_name=kwargs["sheet_name"], header=None, nrows=1,
+                                      skiprows=read.skiprows or None)
+                _check_header([str(v).strip() for v in first.iloc[0].dropna()] if len(first) else [], path)
             df = pd.read_excel(path, **kwargs)
         except ValueError as e:
             raise DataError(f"{path}: {e}. Set `sheet:` in the mapping to the sheet's name.") from None
