@@ -200,7 +200,8 @@ def date(d: Any, lang: str | None = None, *, digits: str | None = None) -> str:
         s = f"{j.day} {_JALALI_MONTHS[j.month - 1]} {j.year}"
         if _persian(lang, digits):
             s = s.translate(_FA_DIGITS)
-        return f"{s} ({g.isoformat()})"
+        # the Latin date is isolated (LRI … PDI) so right-to-left text does not reverse it
+        return f"{s} (\u2066{g.isoformat()}\u2069)"
     return f"{g.isoformat()} ({j.year}/{j.month:02d}/{j.day:02d})"
 
 
@@ -370,8 +371,11 @@ def _jsonable(value: Any) -> Any:
 
 def headline_bundle(name: str, value: Any, *, label: str | tuple | None = None, unit: str | None = None,
                     better: str | None = None, lang: str | None = None, percent: bool = False,
-                    decimals: int | None = None, n: int | None = None) -> dict:
-    """The MIME bundle :func:`headline` displays (visible card + machine-readable record)."""
+                    decimals: int | None = None, n: int | None = None,
+                    ci: tuple[float, float] | None = None) -> dict:
+    """The MIME bundle :func:`headline` displays (visible card + machine-readable record).
+
+    ``ci`` is the (low, high) confidence interval of ``value``, in the same units."""
     lang = _lang(lang)
     if isinstance(label, (tuple, list)):
         label = _pick(label[0], label[1] if len(label) > 1 else None, lang)
@@ -381,11 +385,16 @@ def headline_bundle(name: str, value: Any, *, label: str | tuple | None = None, 
         raise ValueError("better must be 'higher', 'lower' or None")
     record = {"name": name, "value": _jsonable(value), "label": label or name, "unit": unit,
               "better": better, "percent": bool(percent), "decimals": decimals, "n": n}
+    if ci is not None:
+        record.update(ci_low=_jsonable(ci[0]), ci_high=_jsonable(ci[1]))
     shown = number(value, decimals, lang=lang, percent=percent)
     unit_html = f' <span class="unit">{escape(_unit_label(unit, lang))}</span>' if unit else ""
     n_html = ""
     if n is not None:
         n_html = f'<div class="n">n = {number(n, lang=lang)}</div>'
+    if ci is not None and not any(_isna(c) for c in ci):
+        lo, hi = (number(c, decimals, lang=lang, percent=percent) for c in ci)
+        n_html = f'<div class="n">[{lo} – {hi}]</div>' + n_html
     card = (f'<div class="headline" dir="{_dir(lang)}"><div class="label">{safe(label or name)}</div>'
             f'<div class="value">{shown}{unit_html}</div>{n_html}</div>')
     return {"text/html": card, HEADLINE_MIME: record, "text/plain": f"{name} = {value}"}

@@ -34,7 +34,7 @@ def test_table_numbers_units_percent_and_digits():
     df = pd.DataFrame({"revenue": [1234567.0, np.nan], "share": [0.256, 0.5], "when": pd.to_datetime(["2024-03-20", None])})
     fa = show.table(df, units={"revenue": "rial"}, percent=["share"])
     assert "۱٬۲۳۴٬۵۶۷" in fa and "ریال" in fa and "۲۵٫۶٪" in fa and "—" in fa
-    assert "۱ فروردین ۱۴۰۳ (2024-03-20)" in fa
+    assert "۱ فروردین ۱۴۰۳ (\u20662024-03-20\u2069)" in fa
     en = show.table(df, lang="en", units={"revenue": "rial"}, percent=["share"])
     assert "1,234,567" in en and "(rial)" in en and "25.6%" in en and "2024-03-20 (1403/01/01)" in en
     assert 'dir="rtl"' in fa and 'dir="ltr"' in en
@@ -62,7 +62,7 @@ def test_number_en():
 
 
 def test_date_jalali_with_gregorian():
-    assert show.date("2024-03-20", "fa") == "۱ فروردین ۱۴۰۳ (2024-03-20)"
+    assert show.date("2024-03-20", "fa") == "۱ فروردین ۱۴۰۳ (\u20662024-03-20\u2069)"
     assert show.date(pd.Timestamp("2023-03-21 10:00"), "en") == "2023-03-21 (1402/01/01)"
     assert show.date(None) == "—" and show.date(pd.NaT) == "—"
 
@@ -156,3 +156,11 @@ def test_coverage_date_ranges_missing():
     cols = set(m.loc[m["kind"] == "column", "name"])
     assert {"orders.delivered_date", "orders.status"} <= cols and "orders.promised_date" not in cols
     assert "the follow-up list after a bad experience" in m["section"].tolist()
+
+
+def test_headline_carries_its_confidence_interval():
+    # NPS 14.3 with CI [-40, 68]: both limits shown on the card and kept in the record
+    b = show.headline_bundle("nps", 14.3, label="NPS", ci=(-40.0, 68.0), n=7, lang="en", decimals=1)
+    rec = b[show.HEADLINE_MIME]
+    assert (rec["ci_low"], rec["ci_high"]) == (-40.0, 68.0)
+    assert "[−40.0 – 68.0]" in b["text/html"]  # a true minus sign
