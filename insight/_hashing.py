@@ -14,7 +14,8 @@ normalization.  Here a whole batch is one numpy pipeline:
 3. char n-grams (n = 1..5) are all windows ``[i, i+n)`` that do not cross a
    separator; words are the runs between spaces; word bigrams combine two
    neighbouring word hashes;
-4. a final avalanche mix and a mask give the column in a 2**bits table.
+4. Fibonacci hashing (multiply by a 64-bit golden-ratio constant, keep the top
+   ``bits`` bits) gives the column in a 2**bits table.
 
 The hashes depend only on the code points, so the same text always gives the
 same columns in every numpy / scikit-learn version: the trained coefficients can
@@ -33,6 +34,8 @@ _SEP = "\x00"
 _SPACE = np.uint64(32)
 
 _POW_CACHE: dict[str, np.ndarray] = {}
+#: per-n salt so that n-grams of different lengths do not share columns by construction
+_SALT = {k: np.uint64((0x2545F4914F6CDD1D * (k + 11)) & ((1 << 64) - 1)) for k in range(0, 16)}
 
 
 def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -70,9 +73,10 @@ class Batch:
     tok_hash: np.ndarray    # uint64 (before masking)
 
     def substring_hash(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """Hash of cp[a:b] for arrays of starts/ends (b > a)."""
+        """64-bit polynomial hash of cp[a:b] for arrays of starts/ends (b > a).
+        Exact-match keys (lexicon look-ups) use it as is; :func:`column` mixes it."""
         with np.errstate(over="ignore"):
-            return _avalanche((self.sx[b] - self.sx[a]) * self.p_pow[b - 1])
+            return (self.sx[b] - self.sx[a]) * self.p_pow[b - 1]
 
 
 def batch(texts: list[str]) -> Batch:
@@ -112,16 +116,19 @@ def char_ngrams(b: Batch, n_min: int = 1, n_max: int = 5) -> tuple[np.ndarray, n
 
     Single spaces are dropped (they are in every text)."""
     m = b.cp.size
+    seps = np.flatnonzero(b.cp == 0)
+    bad = np.zeros(m + 1, dtype=bool)
     docs, hashes = [], []
     for k in range(n_min, n_max + 1):
-        a = np.arange(0, m - k + 1)
-        e = a + k
-        ok = (b.csep[e] - b.csep[a]) == 0
+        # windows [a, a+k) that contain a separator start at sep-k+1 .. sep
+        for j in range(k):
+            bad[np.maximum(seps - j, 0)] = True
+        ok = ~bad[: m - k + 1]
         if k == 1:
-            ok &= b.cp[: m] != _SPACE
-        a, e = a[ok], e[ok]
+            ok &= b.cp != _SPACE
+        a = np.flatnonzero(ok)
         with np.errstate(over="ignore"):
-            h = b.substring_hash(a, e) + np.uint64(k) * _MIX
+            h = (b.sx[a + k] - b.sx[a]) * b.p_pow[a + (k - 1)] + _SALT[k]
         docs.append(b.doc[a])
         hashes.append(h)
     return np.concatenate(docs), np.concatenate(hashes)
@@ -139,5 +146,7 @@ def word_ngrams(b: Batch, n_max: int = 2) -> tuple[np.ndarray, np.ndarray]:
 
 
 def column(h: np.ndarray, bits: int) -> np.ndarray:
-    """Hash -> column index in a 2**bits table."""
-    return (h & np.uint64((1 << bits) - 1)).astype(np.int64)
+    """Hash -> column index in a 2**bits table (Fibonacci hashing: the top ``bits`` bits of
+    ``h * golden-ratio constant``, which mixes every input bit into them)."""
+    with np.errstate(over="ignore"):
+        return ((h * _MIX) >> np.uint64(64 - bits)).astype(np.int64)

@@ -115,9 +115,9 @@ def _lex_features(c: dict[str, np.ndarray]) -> np.ndarray:
                             np.tanh(c["emoji"] / 2)])
 
 
-def _features(folded: list[str], bits: int) -> _Feats:
+def _features(folded: list[str], bits: int, chars: tuple[int, int] = (1, 5)) -> _Feats:
     b = hx.batch(folded)
-    cd, ch = hx.char_ngrams(b, 1, 5)
+    cd, ch = hx.char_ngrams(b, *chars)
     wd, wh = hx.word_ngrams(b, 2)
     n = len(folded)
     cinv = 1 / np.sqrt(np.maximum(np.bincount(cd, minlength=n), 1))
@@ -150,13 +150,14 @@ class SentimentModel:
     bits: int = 18
     neutral_band: float = 0.0
     meta: dict = field(default_factory=dict)
+    chars: tuple[int, int] = (1, 5)   # char n-gram lengths
 
     # -- scoring
     def _logits(self, folded: list[str]) -> np.ndarray:
         D = 1 << self.bits
         out = np.empty((len(folded), self.coef.shape[0]))
         for s in range(0, len(folded), CHUNK):
-            f = _features(folded[s:s + CHUNK], self.bits)
+            f = _features(folded[s:s + CHUNK], self.bits, self.chars)
             for j, w in enumerate(self.coef):
                 z = np.bincount(f.char_doc, weights=w[f.char_col], minlength=f.n) * f.char_inv
                 z += np.bincount(f.word_doc, weights=w[D + f.word_col], minlength=f.n) * f.word_inv
@@ -204,6 +205,7 @@ class SentimentModel:
             extra["coef"] = coef
         np.savez_compressed(path, classes=np.array(self.classes), intercept=self.intercept.astype(np.float64),
                             bits=np.int64(self.bits), neutral_band=np.float64(self.neutral_band),
+                            chars=np.asarray(self.chars, dtype=np.int64),
                             meta=np.array(json.dumps(self.meta, ensure_ascii=False)), **extra)
         return path
 
@@ -215,8 +217,9 @@ def load_model(path) -> SentimentModel:
             coef = z["coef_q"].astype(np.float32) * z["coef_scale"][:, None]
         else:
             coef = z["coef"]
+        chars = tuple(int(c) for c in z["chars"]) if "chars" in z else (1, 5)
         return SentimentModel(tuple(str(c) for c in z["classes"]), coef, z["intercept"],
-                              int(z["bits"]), float(z["neutral_band"]), json.loads(str(z["meta"])))
+                              int(z["bits"]), float(z["neutral_band"]), json.loads(str(z["meta"])), chars)
 
 
 @lru_cache(maxsize=1)
@@ -326,7 +329,8 @@ def map_labels(labels, scale: str | None = None) -> pd.Series:
 
 
 # ------------------------------------------------------------------ training
-def train(texts, labels, *, C: float = 3.0, bits: int = 18, scale: str | None = None,
+def train(texts, labels, *, C: float = 3.0, bits: int = 18, chars: tuple[int, int] = (1, 5),
+          scale: str | None = None,
           sample_weight=None, class_weight="balanced", neutral_band: float = 0.0,
           max_iter: int = 2000, meta: dict | None = None) -> SentimentModel:
     """Fit a model on labelled texts (labels: see :func:`map_labels`).
@@ -346,16 +350,16 @@ def train(texts, labels, *, C: float = 3.0, bits: int = 18, scale: str | None = 
     if not {"positive", "negative"} <= set(classes):
         raise ValueError(f"need both positive and negative examples, got {classes}")
     folded = _prepare([str(x) for x in t])
-    X = _design(_features(folded, bits), bits)
+    X = _design(_features(folded, bits, chars), bits)
     sw = None if sample_weight is None else np.asarray(sample_weight, dtype=float)[keep]
     clf = LogisticRegression(C=C, max_iter=max_iter, class_weight=class_weight)
     clf.fit(X, y.to_numpy(), sample_weight=sw)
     cls = tuple(str(c) for c in clf.classes_)
     info = {"n_train": int(len(y)), "n_by_class": {c: int((y == c).sum()) for c in cls},
-            "C": C, "bits": bits, "features": "char 1-5 + word 1-2 hashed, lexicon x4",
+            "C": C, "bits": bits, "features": f"char {chars[0]}-{chars[1]} + word 1-2 hashed, lexicon x4",
             **(meta or {})}
     return SentimentModel(cls, clf.coef_.astype(np.float32), clf.intercept_.astype(np.float64),
-                          bits, neutral_band, info)
+                          bits, neutral_band, info, tuple(chars))
 
 
 # ------------------------------------------------------------------ evaluation
