@@ -253,6 +253,9 @@ def _str(a: np.ndarray) -> str:
 
 
 # --------------------------------------------------------------------------------
+CHUNK_CHARS = 1 << 19  # texts are normalized in slices of about this many characters
+
+
 def normalize_batch(texts: list[str]) -> list[str]:
     """hazm ``Normalizer().normalize`` applied to each of ``texts`` (all ``str``)."""
     if not texts:
@@ -263,10 +266,18 @@ def normalize_batch(texts: list[str]) -> list[str]:
         return _hazm_loop(texts)
     r = _rules(X)
     lex = lexicon()
-    out = _normalize_big(X + X.join(uniq) + X, r, lex)
-    parts = out.split(X)[1:-1]
-    if len(parts) != len(uniq):  # cannot happen; be safe rather than wrong
-        return _hazm_loop(texts)
+    parts: list[str] = []
+    # slices keep the working arrays small (memory, CPU cache) for big inputs
+    start, size = 0, 0
+    for i, t in enumerate(uniq):
+        size += len(t) + 1
+        if size >= CHUNK_CHARS or i == len(uniq) - 1:
+            chunk = uniq[start:i + 1]
+            out = _normalize_big(X + X.join(chunk) + X, r, lex).split(X)[1:-1]
+            if len(out) != len(chunk):  # cannot happen; be safe rather than wrong
+                out = _hazm_loop(chunk)
+            parts.extend(out)
+            start, size = i + 1, 0
     if len(uniq) == len(texts):
         return parts
     m = dict(zip(uniq, parts))
