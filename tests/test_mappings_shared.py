@@ -71,3 +71,12 @@ def test_olist(shared_data):
     # 112 reviews of orders that have no items (so no product), 19 repeated review ids
     assert q["reason"].str.contains("product_id: missing value").sum() == 112
     assert q["reason"].str.contains("review_id: duplicate").sum() == 19
+
+
+def test_sentipers_sentences_from_xlsx(shared_data):
+    ds = _load(shared_data, "sentipers", "sentipers")
+    r = ds.reviews
+    assert len(r) == 15_683 and ds.report.clean
+    # polarity -2..+2 -> rating 1..5
+    assert r["rating"].value_counts().to_dict() == {3.0: 5_938, 4.0: 5_019, 5.0: 2_940, 2.0: 1_574, 1.0: 212}
+    assert r["product_id"].nunique() == 290 and r["review_id"].is_unique

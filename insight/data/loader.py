@@ -10,7 +10,7 @@ import pandas as pd
 from insight.contract import TABLES, Dataset
 from insight.data.mapping import Mapping, discover, read_mapping
 from insight.data.parse import Issues, parse_table
-from insight.data.readers import read_table
+from insight.data.readers import FileCache, read_table
 from insight.data.report import DataError, TableReport, ValidationReport
 from insight.data.validate import (PARENT_KEY, check_duplicates, check_references, check_return_dates,
                                    check_values, reasons, summarize)
@@ -110,6 +110,7 @@ def load(path, mapping=None, *, quarantine_dir=None, today=None) -> Dataset:
     report = ValidationReport(currency=m.currency)
     frames: dict[str, pd.DataFrame | None] = {}
     parents = _ParentKeys()
+    cache = FileCache()
     qparts = []
     for table in TABLES:
         spec = m.tables.get(table)
@@ -117,7 +118,7 @@ def load(path, mapping=None, *, quarantine_dir=None, today=None) -> Dataset:
             frames[table] = None
             report.missing.append(table)
             continue
-        raw = read_table(spec, base)
+        raw = read_table(spec, base, cache)
         n = len(raw.frame)
         if n == 0 and len(raw.bad_lines) == 0 and table == "orders":
             raise DataError(f"{', '.join(raw.files)}: orders has a header but no rows. "

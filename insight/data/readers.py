@@ -244,7 +244,28 @@ def read_text(path: Path, read: ReadSpec, fmt: str) -> RawTable:
     return RawTable(df, np.zeros(len(df), dtype=np.int32), line, [str(path)], bad_df, notes)
 
 
-def read_file(path: Path, read: ReadSpec) -> RawTable:
+class FileCache:
+    """Files already read during one ``load`` (a mapping often reads the same export
+    for two tables or joins it twice); each caller gets its own shallow copy."""
+
+    def __init__(self):
+        self._store: dict = {}
+
+    def get(self, path: Path, read: ReadSpec) -> RawTable:
+        key = (str(Path(path).resolve()), repr(read))
+        if key not in self._store:
+            self._store[key] = _read_file(path, read)
+        r = self._store[key]
+        return RawTable(r.frame.copy(deep=False), r.file_idx, r.source_row, list(r.files),
+                        r.bad_lines.copy(), list(r.notes))
+
+
+def read_file(path: Path, read: ReadSpec, cache: FileCache | None = None) -> RawTable:
+    """One file as a ``RawTable`` (through ``cache`` when given)."""
+    return cache.get(path, read) if cache is not None else _read_file(path, read)
+
+
+def _read_file(path: Path, read: ReadSpec) -> RawTable:
     if not path.is_file():
         raise DataError(f"{path}: file not found. Check `files:` in the mapping (relative to the data folder).")
     fmt = _format_of(path, read)
@@ -310,9 +331,9 @@ def _key_str(s: pd.Series) -> pd.Series:
     return to_latin_digits(s)
 
 
-def _join(raw: RawTable, spec: JoinSpec, base: Path, table: str) -> None:
+def _join(raw: RawTable, spec: JoinSpec, base: Path, table: str, cache: FileCache | None = None) -> None:
     path = resolve_files([spec.file], base, f"{table} join")[0]
-    right = read_file(path, spec.read)
+    right = read_file(path, spec.read, cache)
     rdf = right.frame
     for c in spec.right_on:
         if c not in rdf.columns:
@@ -351,10 +372,10 @@ def _join(raw: RawTable, spec: JoinSpec, base: Path, table: str) -> None:
     raw.files.append(str(path))
 
 
-def read_table(spec: TableSpec, base: Path) -> RawTable:
+def read_table(spec: TableSpec, base: Path, cache: FileCache | None = None) -> RawTable:
     """All files of one table, concatenated, with joins applied."""
     paths = resolve_files(spec.files, base, spec.table)
-    parts = [read_file(p, spec.read) for p in paths]
+    parts = [read_file(p, spec.read, cache) for p in paths]
     if len(parts) == 1:
         raw = parts[0]
     else:
@@ -371,5 +392,5 @@ def read_table(spec: TableSpec, base: Path) -> RawTable:
                        pd.concat([p.bad_lines for p in parts], ignore_index=True),
                        [n for p in parts for n in p.notes])
     for j in spec.join:
-        _join(raw, j, base, spec.table)
+        _join(raw, j, base, spec.table, cache)
     return raw
