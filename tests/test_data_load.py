@@ -224,3 +224,15 @@ def test_persian_status_words(tmp_path):
               "o1,c1,2023-01-01,p1,1,5,تحویل شده\no2,c1,2023-01-01,p1,1,5,لغو‌شده\no3,c1,2023-01-01,p1,1,5,ناموجود\n")
     ds = load(write(tmp_path / "s", {"orders.csv": orders}), today="2024-01-01")
     assert ds.orders["status"].tolist() == ["delivered", "cancelled", "backordered"]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_line_numbers_with_multiline_values_on_the_fast_reader(tmp_path, newline):
+    rows = ["review_id,product_id,created_at,rating,text",
+            'r1,p1,2023-01-02,5,"یک' + newline + 'دو"',
+            'r2,p1,2023-01-02,4,"سه' + newline + 'چهار' + newline + 'پنج"',
+            "r3,p1,2023-01-02,7,بد"]
+    folder = write(tmp_path / "m", {"orders.csv": ORDERS, "reviews.csv": newline.join(rows) + newline})
+    ds = load(folder, today="2024-01-01")
+    assert ds.report.quarantined["source_row"].tolist() == [7]   # r1: 2-3, r2: 4-6, r3: 7
+    assert ds.reviews["text"].iloc[1] == "سه\nچهار\nپنج"          # Windows line ends -> \n

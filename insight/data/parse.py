@@ -107,11 +107,13 @@ def _clean_text(s: pd.Series, kind: str) -> pd.Series:
     """Trim, empty -> missing, and Latin digits (ids) or Persian letters (text).
     One C-level regex pass finds the cells needing any of it."""
     txt = _as_text(s)
-    pattern = r"^\s|\s$|^$|" + ("[۰-۹٠-٩]" if kind == ID else "[يىك]")
+    pattern = r"^\s|\s$|^$|" + ("[۰-۹٠-٩]" if kind == ID else "[يىك\r]")
     hit = txt.str.contains(pattern, regex=True, na=False)
     if not hit.any():
         return txt
     sub = txt[hit].str.strip()
+    if kind != ID:
+        sub = sub.str.replace("\r\n", "\n", regex=False)
     sub = sub.where(sub != "")
     sub = to_latin_digits(sub) if kind == ID else fix_arabic_chars(sub)
     out = txt.copy()
