@@ -508,11 +508,22 @@ def parse_dates_detail(values, calendar: str = "auto", format: str | None = None
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         return DateParse(_as_datetime_ns(s).rename(s.name), false, false.copy())
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
-        # e.g. 20190321 read as a number: integers -> text
         num = s.astype("float64")
+        # Excel serial day numbers (20000-80000 = 1954-2119; the fraction is the time of day)
+        serial = ((num >= 20_000) & (num < 80_000)).to_numpy()
+        if serial.any():
+            excel = pd.Timestamp("1899-12-30") + pd.to_timedelta(num.where(serial).round(6), unit="D")
+            rest = parse_dates_detail(num.where(~serial), calendar, format)
+            dates = rest.dates.where(~serial, excel.dt.round("s").astype("datetime64[ns]"))
+            return DateParse(dates.rename(s.name), rest.unparseable, rest.impossible)
+        # e.g. 20190321 read as a number: integers -> text
         whole = num.notna() & (num == np.floor(num))
+        bad = num.notna() & ~whole
         s = pd.Series(np.where(whole, num.fillna(0).astype(np.int64).astype(str), None),
                       index=index, dtype="str").where(whole)
+        if bad.any():   # fractions that are not Excel days: not dates
+            res = parse_dates_detail(s, calendar, format)
+            return DateParse(res.dates, res.unparseable | bad, res.impossible)
     elif s.dtype == object:
         # mixed cells (Excel): datetime objects stay, everything else becomes text
         is_dt = s.map(lambda v: isinstance(v, (_dt.date, np.datetime64)), na_action="ignore")

@@ -200,3 +200,9 @@ def test_long_iso_column_with_a_few_odd_values():
     res = parse_dates_detail(s)
     assert res.impossible.iloc[[5, 7]].all() and res.dates.iloc[6] == T("2023-04-04")
     assert res.dates.iloc[8] == T("2020-01-01 08:00") and res.invalid.sum() == 2
+
+
+def test_excel_serial_days_and_numeric_dates():
+    res = parse_dates_detail(pd.Series([45020.5, 20190321, np.nan, 1.5]))
+    assert res.dates.tolist()[:2] == [T("2023-04-04 12:00"), T("2019-03-21")]
+    assert res.unparseable.tolist() == [False, False, False, True]

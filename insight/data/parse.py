@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from insight.contract import DATE, ID, MONEY, NUM, ORDER_STATUSES, TEXT, TABLES, dtype_for
+from insight.contract import DATE, ID, MONEY, ORDER_STATUSES, TEXT, TABLES, dtype_for
 from insight.data.mapping import Mapping, TableSpec
 from insight.data.readers import RawTable
 from insight.data.report import DataError
