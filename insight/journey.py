@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from insight import _events as _ev
 from insight import stats as _stats
 
 EVENTS: tuple[str, ...] = (
@@ -136,46 +137,79 @@ def order_table(orders: pd.DataFrame, customers=None) -> OrderTable:
 
 def _order_table(orders: pd.DataFrame, customers=None) -> OrderTable:
     _need(orders, ["order_id", "customer_id", "order_date"], "orders")
-    o = orders
-    if "status" in o.columns:
-        keep = ~o["status"].astype("str").str.lower().eq("cancelled").to_numpy()
-        if not keep.all():
-            o = o.loc[keep]
-    ocode, oids = pd.factorize(o["order_id"])
-    no = len(oids)
-    if customers is None:
-        ccode_line, cust_ids = pd.factorize(o["customer_id"], sort=True)
-        cust_ids = np.asarray(cust_ids, dtype=object)
+    # string ids are factorized once per frame (insight._events.codes, cached): the
+    # rest is integer work on the line arrays
+    oc_all, oids_all = _ev.codes(orders, "order_id")
+    cc_all, cids_all = _ev.codes(orders, "customer_id")
+    keep = None
+    if "status" in orders.columns:
+        sc, su = _ev.codes(orders, "status")
+        canc = np.r_[np.asarray(pd.Index(su).astype("str").str.lower() == "cancelled"), False]
+        drop = canc[sc]
+        if drop.any():
+            keep = ~drop
+    sel = (lambda a: a) if keep is None else (lambda a: a[keep])
+    ocode_k = sel(oc_all)
+    # orders coded by first appearance among the kept lines (as pd.factorize on them)
+    first = np.full(len(oids_all), len(oc_all), dtype=np.int64)
+    rows = np.flatnonzero(ocode_k >= 0)
+    np.minimum.at(first, ocode_k[rows], rows)
+    present = np.flatnonzero(first < len(oc_all))
+    present = present[np.argsort(first[present], kind="stable")]
+    remap = np.full(len(oids_all), -1, dtype=np.int64)
+    remap[present] = np.arange(len(present))
+    ok_line = ocode_k >= 0
+    ocode = remap[ocode_k[ok_line]]
+    oids = oids_all.take(present)
+    no = len(present)
+    cline = sel(cc_all)[ok_line]
+    if customers is None:   # sorted ids of the customers on kept lines
+        used = np.zeros(len(cids_all), bool)
+        used[cline[cline >= 0]] = True
+        uc = np.flatnonzero(used)
+        cidx = cids_all.take(uc)
+        srt_c = np.argsort(np.asarray(cidx, dtype=object), kind="stable")
+        cidx = cidx.take(srt_c)
+        cmap = np.full(len(cids_all) + 1, -1, dtype=np.int64)
+        cmap[uc[srt_c]] = np.arange(len(uc))
+        ccode_line = cmap[cline]          # -1 (missing id) -> cmap[-1] = -1
+        cust_ids = np.asarray(cidx, dtype=object)
     else:
         cust_ids = np.asarray(customers, dtype=object)
-        ccode_line = pd.Index(cust_ids).get_indexer(o["customer_id"])
+        cidx = pd.Index(cust_ids)
+        ccode_line = _ev.lookup(sel(orders["customer_id"])[ok_line] if keep is not None
+                                else orders["customer_id"][ok_line], cidx)
         if (ccode_line < 0).any():
             raise ValueError("orders has customer ids outside the given customers")
-    d = _ns(o["order_date"])
+    line = lambda c: sel(_ns(orders[c]))[ok_line]
+    d = line("order_date")
     date = np.full(no, np.iinfo(np.int64).max)
     np.minimum.at(date, ocode, d)
     cust = np.empty(no, dtype=np.int64)
     cust[ocode] = ccode_line
     prom = np.full(no, _NAT)
     deliv = np.full(no, _NAT)
-    if "promised_date" in o.columns:
-        np.maximum.at(prom, ocode, _ns(o["promised_date"]))
-    if "delivered_date" in o.columns:
-        np.maximum.at(deliv, ocode, _ns(o["delivered_date"]))
-    if "quantity" in o.columns and "unit_price" in o.columns:
-        v = np.nan_to_num(o["quantity"].to_numpy(dtype=float) * o["unit_price"].to_numpy(dtype=float))
-        value = np.bincount(ocode, weights=v, minlength=no)
+    if "promised_date" in orders.columns:
+        np.maximum.at(prom, ocode, line("promised_date"))
+    if "delivered_date" in orders.columns:
+        np.maximum.at(deliv, ocode, line("delivered_date"))
+    if "quantity" in orders.columns and "unit_price" in orders.columns:
+        q = sel(orders["quantity"].to_numpy(dtype=float))[ok_line]
+        pr = sel(orders["unit_price"].to_numpy(dtype=float))[ok_line]
+        value = np.bincount(ocode, weights=np.nan_to_num(q * pr), minlength=no)
     else:
         value = np.full(no, np.nan)
     srt = np.lexsort((date, cust))
     cust, date, prom, deliv, value = cust[srt], date[srt], prom[srt], deliv[srt], value[srt]
-    oid = np.asarray(oids, dtype=object)[srt]
+    oidx = oids.take(srt)
+    oid = np.asarray(oidx, dtype=object)
     newc = np.r_[True, cust[1:] != cust[:-1]]
     start = np.flatnonzero(newc)
     seq = np.arange(no) - np.repeat(start, np.diff(np.r_[start, no]))
     lastc = np.r_[cust[1:] != cust[:-1], True]
     nxt = np.where(lastc, _NAT, np.r_[date[1:], _NAT])
-    return OrderTable(oid, cust, cust_ids, date, prom, deliv, value, seq, nxt)
+    idx = {"o": pd.Index(oidx, copy=False), "c": pd.Index(cidx, copy=False)}
+    return OrderTable(oid, cust, cust_ids, date, prom, deliv, value, seq, nxt, idx)
 
 
 def _late(ot: OrderTable) -> np.ndarray:
@@ -197,9 +231,9 @@ def _cust_col(df: pd.DataFrame, ot: OrderTable) -> np.ndarray:
     idx = ot.customer_index()
     code = np.full(len(df), -1, dtype=np.int64)
     if "customer_id" in df.columns:
-        code = idx.get_indexer(df["customer_id"])
+        code = _ev.lookup(df["customer_id"], idx)
     if "order_id" in df.columns and (code < 0).any():
-        oi = ot.order_index().get_indexer(df["order_id"])
+        oi = _ev.lookup(df["order_id"], ot.order_index())
         via = np.where(oi >= 0, ot.cust[np.maximum(oi, 0)], -1)
         code = np.where(code >= 0, code, via)
     return code
@@ -247,7 +281,7 @@ def event_log(ds, *, churn_days: int = 180, as_of=None) -> pd.DataFrame:
         m &= c != -1
         codes.append(c[m]); ts.append(t[m]); ev.append(np.full(int(m.sum()), E[name], np.int8))
         if "order_id" in df.columns:
-            oix.append(ot.order_index().get_indexer(df["order_id"].to_numpy()[m]))
+            oix.append(_ev.lookup(df["order_id"], ot.order_index())[m])
         else:
             oix.append(np.full(int(m.sum()), -1))
 
@@ -286,7 +320,7 @@ def event_log(ds, *, churn_days: int = 180, as_of=None) -> pd.DataFrame:
         "customer_id": pd.Categorical.from_codes(c, dtype=str_cat(ids)),
         "event": pd.Categorical.from_codes(e, categories=list(EVENTS)),
         "timestamp": t.astype("datetime64[ns]"),
-        "order_id": pd.Categorical.from_codes(oi, dtype=str_cat(ot.order_id)),
+        "order_id": pd.Categorical.from_codes(oi, dtype=pd.CategoricalDtype(ot.order_index())),
     })
     log.attrs.update(as_of=pd.Timestamp(asof), churn_days=churn_days)
     return log
