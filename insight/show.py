@@ -91,10 +91,19 @@ def _fallback_mask(text: str) -> str:
     return text
 
 
+#: bidirectional embedding/override/isolate controls: in data text they can make a
+#: quote read backwards or reorder the cells around it ("trojan source"), so they go
+_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+_OVERRIDES = dict.fromkeys(range(0x202A, 0x202F))  # LRE RLE PDF LRO RLO
+
+
 def mask(text: Any) -> str:
     """PII-mask a value as text: ``insight.text.mask_pii`` when available,
-    else a minimal regex mask for e-mail addresses, card and phone numbers."""
-    s = "" if text is None else str(text)
+    else a minimal regex mask for e-mail addresses, card and phone numbers.
+    Bidi override and isolate characters from the data are removed."""
+    s = ("" if text is None else str(text)).translate(_BIDI_CONTROLS)
     try:
         from insight.text import mask_pii
     except Exception:  # the text module is not there (yet) or cannot import
@@ -105,7 +114,7 @@ def mask(text: Any) -> str:
 
 def mask_many(values: list) -> list[str]:
     """:func:`mask` over many values at once (``mask_pii`` batches a Series)."""
-    strs = ["" if v is None else str(v) for v in values]
+    strs = ["" if v is None else str(v).translate(_BIDI_CONTROLS) for v in values]
     try:
         from insight.text import mask_pii
     except Exception:
@@ -116,8 +125,11 @@ def mask_many(values: list) -> list[str]:
 
 
 def escape(text: Any) -> str:
-    """HTML-escape (quotes and ``$`` included) without masking."""
-    return _html.escape("" if text is None else str(text), quote=True).replace("$", "&#36;")
+    """HTML-escape (quotes, ``$`` and backticks included, so no markdown or LaTeX
+    renderer can pick the text up) without masking; bidi overrides are dropped."""
+    s = "" if text is None else str(text)
+    s = s.translate(_OVERRIDES)
+    return _html.escape(s, quote=True).replace("$", "&#36;").replace("`", "&#96;")
 
 
 def safe(text: Any) -> str:

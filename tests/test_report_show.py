@@ -164,3 +164,20 @@ def test_headline_carries_its_confidence_interval():
     rec = b[show.HEADLINE_MIME]
     assert (rec["ci_low"], rec["ci_high"]) == (-40.0, 68.0)
     assert "[−40.0 – 68.0]" in b["text/html"]  # a true minus sign
+
+
+# hostile data text, one case a row: what safe() must make of it
+HOSTILE = [
+    ("<script>alert(1)</script>", "&lt;script&gt;"),          # HTML payload is escaped
+    ("$\\frac{1}{2}$", "&#36;\\frac{1}{2}&#36;"),               # LaTeX delimiters are inert
+    ("`rm -rf`", "&#96;rm -rf&#96;"),                           # markdown code fences are inert
+    ("\u202eخوب\u202c", "خوب"),                                 # right-to-left override removed
+    ("\u2067خوب\u2069", "خوب"),                                 # isolate controls from data removed
+]
+
+
+@pytest.mark.parametrize("raw, want", HOSTILE)
+def test_hostile_text_is_inert(raw, want):
+    out = show.safe(raw)
+    assert want in out
+    assert "\u202e" not in out and "<script" not in out
