@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from insight import stats as st
-from insight._events import need, next_order_within, ns, order_level
+from insight._events import lookup, need, next_order_within, ns, order_level
 from insight.metrics import _labels
 from insight.stats import ALPHA, Estimate, RateComparison
 
@@ -330,6 +330,23 @@ def bad_experiences(orders: pd.DataFrame, returns: pd.DataFrame | None = None) -
     return pd.concat([p[cols] for p in parts], ignore_index=True)
 
 
+def _reason_sets(ev: pd.DataFrame, n_customers: int) -> pd.Series:
+    """Per customer (sorted ids, as ``groupby("customer_id")``): the distinct reasons,
+    sorted and comma-joined -- via a bit mask per customer, not a Python call per group."""
+    cc, _ = pd.factorize(ev["customer_id"], sort=True)
+    rc, names = pd.factorize(ev["reason"], sort=True)
+    ok = (cc >= 0) & (rc >= 0)
+    if len(names) > 60:  # not the case here (three reasons); keep the plain form
+        s = ev[ok].groupby("customer_id")["reason"].agg(lambda x: ",".join(sorted(set(x))))
+        return pd.Series(s.to_numpy(), dtype="str")
+    mask = np.zeros(n_customers, dtype=np.int64)
+    np.bitwise_or.at(mask, cc[ok], np.left_shift(np.int64(1), rc[ok].astype(np.int64)))
+    um, inv = np.unique(mask, return_inverse=True)
+    names = [str(x) for x in names]
+    labels = [",".join(names[b] for b in range(len(names)) if (m >> b) & 1) for m in um]
+    return pd.Series(np.asarray(labels, dtype=object)[inv], dtype="str")
+
+
 def silent_customers(orders: pd.DataFrame, complaints: pd.DataFrame | None,
                      returns: pd.DataFrame | None = None, *, window_days: int = 30, as_of=None,
                      alpha: float = ALPHA) -> SilentCustomers:
@@ -354,8 +371,8 @@ def silent_customers(orders: pd.DataFrame, complaints: pd.DataFrame | None,
     ev = ev[(ev["event_date"] + win) <= as_of].reset_index(drop=True)
     # (1) a ticket naming the order
     if "order_id" in comp.columns:
-        linked = set(comp["order_id"].dropna().astype("str"))
-        by_order = ev["order_id"].isin(linked)
+        linked = pd.Index(pd.unique(comp["order_id"].dropna().astype("str")))
+        by_order = pd.Series(lookup(ev["order_id"], linked) >= 0, index=ev.index)
     else:
         by_order = pd.Series(False, index=ev.index)
     # (2) any ticket by the customer from the order date until event + window
@@ -368,8 +385,8 @@ def silent_customers(orders: pd.DataFrame, complaints: pd.DataFrame | None,
 
     cust = ev.groupby("customer_id").agg(
         first_bad_date=("event_date", "min"), bad_orders=("order_id", "nunique"),
-        complained=("voiced", "any"),
-        reasons=("reason", lambda s: ",".join(sorted(set(s))))).reset_index()
+        complained=("voiced", "any")).reset_index()
+    cust["reasons"] = _reason_sets(ev, len(cust))
     n = len(cust)
     k_silent = int((~cust["complained"]).sum())
     share = st.proportion(k_silent, n, alpha) if n else Estimate(np.nan, np.nan, np.nan, 0, "wilson")
