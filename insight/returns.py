@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from insight import stats as st
-from insight._events import need, next_order_within, order_level
+from insight._events import codes, lookup, need, next_order_within, order_level
 from insight.stats import ALPHA, RateComparison
 
 __all__ = ["rates", "reasons", "repurchase_after_return"]
@@ -52,13 +52,27 @@ def rates(orders: pd.DataFrame, returns: pd.DataFrame | None = None, by: str = "
               else pd.Series("", index=o.index))
     if kind == "return":
         need(returns, ["order_id", "product_id"], "returns")
-        o = o[~status.isin(["cancelled", "backordered"])]
-        cols = list(dict.fromkeys(["order_id", "product_id", by]))
-        lines = o[cols].drop_duplicates(["order_id", "product_id"])
-        ret = returns[["order_id", "product_id"]].drop_duplicates().assign(_k=1)
-        lines = lines.merge(ret, on=["order_id", "product_id"], how="left")
-        lines["_k"] = lines["_k"].fillna(0)
-        unmatched = len(ret) - int(lines["_k"].sum())
+        keep = ~status.isin(["cancelled", "backordered"]).to_numpy()
+        # (order_id, product_id) pairs as integer keys (ids factorized once per frame);
+        # missing ids are a value of their own (as in drop_duplicates/merge)
+        oc, ou = codes(o, "order_id") if o is orders else pd.factorize(o["order_id"])
+        pc, pu = codes(o, "product_id") if o is orders else pd.factorize(o["product_id"])
+        span = np.int64(len(pu) + 2)
+        lk = (oc[keep] + 1) * span + (pc[keep] + 1)
+        _, first = np.unique(lk, return_index=True)
+        first.sort()
+        lines = o.loc[keep, [by]].iloc[first]
+
+        def rcode(col, uniq):   # -1 missing (matches missing), -2 absent from orders
+            c = lookup(returns[col], uniq)
+            return np.where(c >= 0, c, np.where(returns[col].isna().to_numpy(), -1, -2))
+        ro, rp = rcode("order_id", ou), rcode("product_id", pu)
+        absent = (ro == -2) | (rp == -2)
+        rk = np.unique((ro[~absent] + 1) * span + (rp[~absent] + 1))
+        n_ret = len(rk) + len(returns.loc[absent, ["order_id", "product_id"]].drop_duplicates())
+        hit = np.isin(lk[first], rk)
+        lines = lines.assign(_k=hit.astype("float64"))
+        unmatched = n_ret - int(hit.sum())
     else:
         if "status" not in o.columns:
             raise KeyError("orders: status is needed for backorder rates")
@@ -113,7 +127,7 @@ def repurchase_after_return(orders: pd.DataFrame, returns: pd.DataFrame, window_
     need(returns, ["order_id"], "returns")
     o = order_level(orders)
     first = o.sort_values("order_date", kind="stable").drop_duplicates("customer_id")
-    first = first.assign(returned=first["order_id"].isin(set(returns["order_id"].astype("str"))))
+    first = first.assign(returned=pd.Series(lookup(first["order_id"], pd.Index(pd.unique(returns["order_id"].dropna().astype("str")))) >= 0, index=first.index))
     nx = next_order_within(first[["customer_id", "order_date", "returned"]], orders, window_days,
                            anchor="order_date", as_of=as_of)
     obs = nx[nx["observed"]]
