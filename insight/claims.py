@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from insight._events import lookup
 from insight import stats as _stats
 from insight.journey import _NAT, _NS_DAY, _as_of, _late, _ns, _search_customer_time, order_cache, order_table
 
@@ -92,10 +93,10 @@ def _orders_view(ds, churn_days: int, as_of):
     c = ds.complaints
     if c is not None and "opened_at" in c.columns:
         t = _ns(c["opened_at"])
-        oi = oidx.get_indexer(c["order_id"]) if "order_id" in c.columns else np.full(len(c), -1)
+        oi = lookup(c["order_id"], oidx) if "order_id" in c.columns else np.full(len(c), -1)
         miss = (oi < 0) & (t != _NAT)
         if miss.any():
-            cc = ot.customer_index().get_indexer(c["customer_id"].to_numpy()[miss])
+            cc = lookup(c["customer_id"][miss], ot.customer_index())
             pos = np.full(miss.sum(), -1)
             ok = cc >= 0
             pos[ok] = _search_customer_time(ot.cust, ot.date, cc[ok], t[miss][ok])
@@ -113,7 +114,7 @@ def _orders_view(ds, churn_days: int, as_of):
     ret = np.zeros(n, bool)
     rt = ds.returns
     if rt is not None and "order_id" in rt.columns:
-        oi = oidx.get_indexer(rt["order_id"])
+        oi = lookup(rt["order_id"], oidx)
         ret[oi[oi >= 0]] = True
     gap = np.where(ot.next_date == _NAT, np.inf, (ot.next_date - ot.date) / _NS_DAY)
     return ot, asof, late, comp, unres, resolved_t, ret, gap
