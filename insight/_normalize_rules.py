@@ -32,6 +32,7 @@ import re
 import sys
 import threading
 from functools import lru_cache
+from itertools import repeat
 
 import numpy as np
 
@@ -226,7 +227,30 @@ class _Lexicon:
         self.tails = frozenset(tails)
         from hazm.constants import SUFFIXES
 
-        self.tails_or_suffixes = self.tails | frozenset(SUFFIXES)
+        self.suffixes = frozenset(SUFFIXES)
+        self.tails_or_suffixes = self.tails | self.suffixes
+        # integer ids for every string a token can be looked up as, with flags, and
+        # every (head, tail) split of a key as one int64 code: pair checks in numpy
+        universe = sorted(self.heads | self.tails | self.words | self.suffixes)
+        self.gid = {w: i for i, w in enumerate(universe)}
+        n = len(universe)
+        self.n_universe = n
+        # one extra slot at the end (index -1) for tokens outside the universe
+        self.f_ts = np.zeros(n + 1, dtype=bool)
+        self.f_hd = np.zeros(n + 1, dtype=bool)
+        self.f_wd = np.zeros(n + 1, dtype=bool)
+        self.f_sf = np.zeros(n + 1, dtype=bool)
+        for flags, members in ((self.f_ts, self.tails_or_suffixes), (self.f_hd, self.heads),
+                               (self.f_wd, self.words), (self.f_sf, self.suffixes)):
+            flags[[self.gid[w] for w in members]] = True
+        gid = self.gid
+        codes = []
+        for key in self.pair_keys:
+            if ZWNJ in key:
+                parts = key.split(ZWNJ)
+                for k in range(1, len(parts)):
+                    codes.append(gid[ZWNJ.join(parts[:k])] * n + gid[ZWNJ.join(parts[k:])])
+        self.pair_codes = np.unique(np.array(codes, dtype=np.int64))
 
 
 _lock = threading.Lock()
@@ -268,16 +292,15 @@ def normalize_batch(texts: list[str]) -> list[str]:
     lex = lexicon()
     parts: list[str] = []
     # slices keep the working arrays small (memory, CPU cache) for big inputs
-    start, size = 0, 0
-    for i, t in enumerate(uniq):
-        size += len(t) + 1
-        if size >= CHUNK_CHARS or i == len(uniq) - 1:
-            chunk = uniq[start:i + 1]
-            out = _normalize_big(X + X.join(chunk) + X, r, lex).split(X)[1:-1]
-            if len(out) != len(chunk):  # cannot happen; be safe rather than wrong
-                out = _hazm_loop(chunk)
-            parts.extend(out)
-            start, size = i + 1, 0
+    ends = np.cumsum(np.fromiter(map(len, uniq), dtype=np.int64, count=len(uniq)) + 1)
+    cuts = np.searchsorted(ends, np.arange(CHUNK_CHARS, int(ends[-1]), CHUNK_CHARS), side="right")
+    bounds = [0, *sorted(set(cuts.tolist()) - {0, len(uniq)}), len(uniq)]
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        chunk = uniq[lo:hi]
+        out = _normalize_big(X + X.join(chunk) + X, r, lex).split(X)[1:-1]
+        if len(out) != len(chunk):  # cannot happen; be safe rather than wrong
+            out = _hazm_loop(chunk)
+        parts.extend(out)
     if len(uniq) == len(texts):
         return parts
     m = dict(zip(uniq, parts))
@@ -471,13 +494,12 @@ def _token_spacing(a: np.ndarray, tok_sp: np.ndarray, is_ld: np.ndarray, r: _Rul
     idx[:-1] = enc.indices.to_numpy(zero_copy_only=False)
     vocab = b"".join(enc.dictionary.to_pylist()).decode("utf-32-le").split("\n")
     idx[-1] = len(vocab) - 1  # the final "" after the split stands for the empty last token
-    ts_set = lex.tails_or_suffixes
-    f_ts = np.fromiter(map(ts_set.__contains__, vocab), dtype=bool, count=len(vocab))
+    # global ids (-1: not a known string), then flags and pair codes in numpy
+    g = np.fromiter(map(lex.gid.get, vocab, repeat(-1)), dtype=np.int64, count=len(vocab))
+    f_ts = lex.f_ts[g]
     if not f_ts.any():
         return a
-    f_hd = np.fromiter(map(lex.heads.__contains__, vocab), dtype=bool, count=len(vocab))
-    f_sf = np.fromiter(map(r.suffixes.__contains__, vocab), dtype=bool, count=len(vocab))
-    f_wd = np.fromiter(map(lex.words.__contains__, vocab), dtype=bool, count=len(vocab))
+    f_hd, f_sf, f_wd = lex.f_hd[g], lex.f_sf[g], lex.f_wd[g]
     # pair (k-1, k) is separated by delimiter dpos[k-1]; it must be a token space
     sp_before = np.zeros(ntok, dtype=bool)
     sp_before[1:] = tok_sp[dpos]
@@ -488,18 +510,16 @@ def _token_spacing(a: np.ndarray, tok_sp: np.ndarray, is_ld: np.ndarray, r: _Rul
     cand = np.flatnonzero(ts & (f_hd[prev] | (f_sf[idx] & f_wd[prev])))
     if not len(cand):
         return a
-    # decide each distinct (left, right) token pair once: the pair is a known
-    # compound/verb, or right is a suffix and left a word (hazm's two rules)
+    # hazm's two rules: "left‌right" is a known compound/verb, or right is a
+    # suffix and left a word
     pair_keys, words, suffixes, verbs = lex.pair_keys, lex.words, r.suffixes, lex.verbs
-    nv = len(vocab)
-    codes = prev[cand] * nv + idx[cand]
-    uniq, inv = np.unique(codes, return_inverse=True)
-    ok = np.fromiter(
-        ((vocab[c // nv] + ZWNJ + vocab[c % nv]) in pair_keys for c in uniq.tolist()),
-        dtype=bool, count=len(uniq),
-    )
+    gl, gr = g[prev[cand]], g[idx[cand]]
+    codes = gl * lex.n_universe + gr
+    pos = np.searchsorted(lex.pair_codes, codes)
+    pos[pos == len(lex.pair_codes)] = 0
+    known = (gl >= 0) & (gr >= 0) & (lex.pair_codes[pos] == codes)
     join = np.zeros(ntok, dtype=bool)
-    join[cand] = ok[inv] | (f_sf[idx[cand]] & f_wd[prev[cand]])
+    join[cand] = known | (f_sf[idx[cand]] & f_wd[prev[cand]])
     if lex.verbs_underscore:  # veto: token + "_" + next token is a verb
         for k in np.flatnonzero(join).tolist():
             if k + 1 < ntok and sp_before[k + 1] and vocab[idx[k]] + "_" + vocab[idx[k + 1]] in verbs:
@@ -519,7 +539,10 @@ def _token_spacing(a: np.ndarray, tok_sp: np.ndarray, is_ld: np.ndarray, r: _Rul
             else:
                 break
             if join[k - 1]:
-                left = comp.get(k - 1) or _compound(k - 1, join, idx, vocab, comp)
+                left = comp.get(k - 1)
+                if left is None:
+                    left = (vocab[idx[k - 2]] + ZWNJ + vocab[idx[k - 1]] if not join[k - 2]
+                            else _compound(k - 1, join, idx, vocab, comp))
             else:  # un-joined by an earlier decision: the plain token
                 left = vocab[idx[k - 1]]
             tok = vocab[idx[k]]
