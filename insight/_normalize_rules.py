@@ -88,6 +88,7 @@ class _Rules:
         from hazm.utils import maketrans
 
         self.X = X
+        self.xcp = ord(X)
         xe = re.escape(X)
         D = _digit_class()
         L = LETTERS
@@ -122,14 +123,6 @@ class _Rules:
         self.re_decimal_chain = re.compile(f"\\.(?<=[{D}+]\\.)[{D}+](?:\\.[{D}+])*")
 
         # ---- correct_spacing: EXTRA_SPACE_PATTERNS (see _extra_space) -----------
-        self.re_multi_space = re.compile("  +")
-        self.re_newlines = re.compile("\n\n\n+")
-        self.re_zwnj_run = re.compile("\u200c\u200c+")
-        self.re_zwnj_space = re.compile("\u200c\u200c* ")
-        self.re_space_zwnj = re.compile(" \u200c\u200c*")
-        # \b\u200c*\B and \B\u200c*\b; ZWNJ runs have length 1 here (collapsed
-        # above), so they mean: drop a ZWNJ with a word character on exactly one side
-        self.re_zwnj_edge = re.compile("\u200c(?:(?<=\\w\u200c)(?!\\w)|(?<!\\w\u200c)(?=\\w))")
 
         # ---- per-line WordTokenizer: character kinds ----------------------------
         kind = np.zeros(NCP, dtype=np.uint8)  # 0 other, 1 ؟!? run, 2 digit/.: run, 3 single
@@ -326,10 +319,9 @@ def _normalize_big(big: str, r: _Rules, lex: _Lexicon) -> str:
     drop = r.drop_diacritics[a]
     if drop.any():
         a = a[~drop]
-    big = _str(a)
     # correct_spacing
-    big = _extra_space(big, r)
-    big = _tokenize_lines(big, r, lex)
+    a = _extra_space(a, r)
+    big = _tokenize_lines(a, r, lex)
     for pat, rep in r.affix:
         big = pat.sub(rep, big)
     big = big.replace("هها", "ه\u200cها")  # (ه)(ها): a literal, same matches as re
@@ -410,31 +402,64 @@ def _decimal_chain(m: re.Match) -> str:
     return "".join(out)
 
 
-def _extra_space(big: str, r: _Rules) -> str:
-    X = r.X
-    # ^ +| +$ then ' {2,}' -> ' ': collapsing first gives the same result, and then
-    # a space at a text edge (or before a final newline) is a single space
-    big = r.re_multi_space.sub(" ", big)
-    # (' +$' also takes the spaces before a final newline, but only when that
-    # newline is the last character, so that replacement goes first)
-    big = big.replace(" \n" + X, "\n" + X).replace(X + " ", X).replace(" " + X, X)
-    if "\n\n\n" in big:
-        big = r.re_newlines.sub("\n\n", big)
-    if ZWNJ in big:
-        big = r.re_zwnj_run.sub(ZWNJ, big)
-        big = r.re_zwnj_space.sub(" ", big)
-        big = r.re_space_zwnj.sub(" ", big)
-        big = r.re_zwnj_edge.sub("", big)
-    return big  # [ـ\r] removal, the last pattern, is done by _tokenize_lines
+def _compact(a: np.ndarray, drop: np.ndarray) -> np.ndarray:
+    return a[~drop] if drop.any() else a
 
 
-def _tokenize_lines(big: str, r: _Rules, lex: _Lexicon) -> str:
+def _extra_space(a: np.ndarray, r: _Rules) -> np.ndarray:
+    """hazm's EXTRA_SPACE_PATTERNS on code points (``a`` starts and ends with X).
+
+    The nine passes run in four deletions, each computed on the result of the
+    previous one where the order matters:
+    1. ' {2,}' -> ' ' (keep the first space of a run);
+    2. '^ +| +$': the (now single) space after X or before X, and before a final
+       newline ('$' also matches before the last character if it is a newline);
+       collapsing first gives the same result as hazm's strip-then-collapse;
+    3. '\\n{3,}' -> '\\n\\n' and '\\u200c{2,}' -> '\\u200c' (independent characters);
+    4. '\\u200c{1,} ' and ' \\u200c{1,}' (a ZWNJ next to a space), '\\b\\u200c*\\B' and
+       '\\B\\u200c*\\b' (ZWNJ runs are single now: a ZWNJ with a word character on
+       exactly one side), and '[ـ\\r]' -> ''.  Deleting a ZWNJ next to a space never
+       changes the neighbours of another ZWNJ, and hazm removes ـ and \\r last, after
+       they served as neighbours: so all of these are decided on the same array.
+    """
+    X = r.xcp
+    sp = a == 32
+    a = _compact(a, np.concatenate(([False], sp[1:] & sp[:-1])))
+    sp = a == 32
+    isx = a == X
+    nl = a == 10
+    drop = np.zeros(len(a), dtype=bool)
+    drop[1:-1] = sp[1:-1] & (isx[:-2] | isx[2:])
+    drop[1:-2] |= sp[1:-2] & nl[2:-1] & isx[3:]
+    a = _compact(a, drop)
+    zw = a == 0x200C
+    nl = a == 10
+    drop = np.zeros(len(a), dtype=bool)
+    drop[1:] = zw[1:] & zw[:-1]
+    drop[2:] |= nl[2:] & nl[1:-1] & nl[:-2]
+    a = _compact(a, drop)
+    zw = a == 0x200C
+    sp = a == 32
+    drop = (a == 0x640) | (a == 13)
+    zpos = np.flatnonzero(zw[1:-1]) + 1  # a[0], a[-1] are X
+    if len(zpos):
+        near_space = sp[zpos - 1] | sp[zpos + 1]
+        wl = _is_word(a[zpos - 1])
+        wr = _is_word(a[zpos + 1])
+        drop[zpos] = near_space | (wl != wr)
+    return _compact(a, drop)
+
+
+def _is_word(cps: np.ndarray) -> np.ndarray:
+    """re's \\w (str.isalnum() or '_') for some code points."""
+    u, inv = np.unique(cps, return_inverse=True)
+    w = np.fromiter((chr(c).isalnum() or c == 95 for c in u.tolist()), dtype=bool, count=len(u))
+    return w[inv]
+
+
+def _tokenize_lines(a: np.ndarray, r: _Rules, lex: _Lexicon) -> str:
     """hazm: for each non-blank line, ' '.join(token_spacing(tokenize(line)))."""
-    X = ord(r.X)
-    a = _cps(big)
-    kash = (a == 0x640) | (a == 13)  # end of EXTRA_SPACE_PATTERNS: [ـ\r] -> ""
-    if kash.any():
-        a = a[~kash]
+    X = r.xcp
     is_ld = (a == 10) | (a == X)  # line delimiters (text edges are line edges too)
     # a line that is whitespace only is kept verbatim by hazm: protect its chars
     lid = np.cumsum(is_ld)
