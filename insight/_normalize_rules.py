@@ -122,7 +122,7 @@ class _Rules:
         # by the first match, so only every other dot of a chain changes
         self.re_decimal_chain = re.compile(f"\\.(?<=[{D}+]\\.)[{D}+](?:\\.[{D}+])*")
 
-        # ---- correct_spacing: EXTRA_SPACE_PATTERNS (see _extra_space) -----------
+        # ---- correct_spacing: EXTRA_SPACE_PATTERNS: numpy, see _extra_space ----
 
         # ---- per-line WordTokenizer: character kinds ----------------------------
         kind = np.zeros(NCP, dtype=np.uint8)  # 0 other, 1 ؟!? run, 2 digit/.: run, 3 single
@@ -180,9 +180,6 @@ class _Rules:
         # ---- decrease_repeated_chars / seperate_mi ------------------------------
         self.is_letter = np.zeros(NCP, dtype=bool)
         self.is_letter[[ord(c) for c in L]] = True
-        self.is_digit = np.zeros(NCP, dtype=bool)
-        self.is_digit[_decimal_cps()] = True
-        self.letters = frozenset(L)
         self.re_more_than_two = re.compile(f"([{L}])\\1{{2,}}")
         # \bن?می[letters]+ led by the literal می; the ن (if any) stays outside
         self.re_mi = re.compile(f"می(?:(?<=\\bمی)|(?<=\\bنمی))[{L}]+")
@@ -262,11 +259,11 @@ def lexicon() -> _Lexicon:
 
 
 def _cps(s: str) -> np.ndarray:
-    return np.frombuffer(s.encode("utf-32-le"), dtype=np.uint32)
+    return np.frombuffer(s.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
 def _str(a: np.ndarray) -> str:
-    return a.astype(np.uint32, copy=False).tobytes().decode("utf-32-le")
+    return a.astype(np.uint32, copy=False).tobytes().decode("utf-32-le", "surrogatepass")
 
 
 # --------------------------------------------------------------------------------
@@ -517,7 +514,7 @@ def _token_spacing(a: np.ndarray, tok_sp: np.ndarray, is_ld: np.ndarray, r: _Rul
     enc = pc.dictionary_encode(arr)
     idx = np.empty(ntok, dtype=np.int64)
     idx[:-1] = enc.indices.to_numpy(zero_copy_only=False)
-    vocab = b"".join(enc.dictionary.to_pylist()).decode("utf-32-le").split("\n")
+    vocab = b"".join(enc.dictionary.to_pylist()).decode("utf-32-le", "surrogatepass").split("\n")
     idx[-1] = len(vocab) - 1  # the final "" after the split stands for the empty last token
     # global ids (-1: not a known string), then flags and pair codes in numpy
     g = np.fromiter(map(lex.gid.get, vocab, repeat(-1)), dtype=np.int64, count=len(vocab))

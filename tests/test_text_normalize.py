@@ -98,6 +98,8 @@ CASES = [
     ("سلام.خوبی؟ممنون", "سلام. خوبی؟ ممنون"),
     # a time keeps its colon, digits become Persian
     ("ساعت 12:30", "ساعت ۱۲:۳۰"),
+    # a lone surrogate (broken UTF-16 input) passes through as in hazm
+    ("سلام \ud800 ي", "سلام \ud800 ی"),
 ]
 
 
