@@ -206,41 +206,58 @@ class _Lexicon:
         # has no "_" keys, so the veto never fires, but keep it in case a version does
         self.verbs_underscore = any("_" in v for v in self.verbs)
         self.pair_keys = self.verbs | self.words_pos
-        heads, tails = set(), set()
-        for key in self.pair_keys:
-            if ZWNJ in key:
-                parts = key.split(ZWNJ)
-                for k in range(1, len(parts)):
-                    heads.add(ZWNJ.join(parts[:k]))
-                    tails.add(ZWNJ.join(parts[k:]))
-        self.heads = frozenset(heads)
-        self.tails = frozenset(tails)
         from hazm.constants import SUFFIXES
 
         self.suffixes = frozenset(SUFFIXES)
-        self.tails_or_suffixes = self.tails | self.suffixes
-        # integer ids for every string a token can be looked up as, with flags, and
-        # every (head, tail) split of a key as one int64 code: pair checks in numpy
-        universe = sorted(self.heads | self.tails | self.words | self.suffixes)
-        self.gid = {w: i for i, w in enumerate(universe)}
-        n = len(universe)
-        self.n_universe = n
-        # one extra slot at the end (index -1) for tokens outside the universe
-        self.f_ts = np.zeros(n + 1, dtype=bool)
-        self.f_hd = np.zeros(n + 1, dtype=bool)
-        self.f_wd = np.zeros(n + 1, dtype=bool)
-        self.f_sf = np.zeros(n + 1, dtype=bool)
-        for flags, members in ((self.f_ts, self.tails_or_suffixes), (self.f_hd, self.heads),
-                               (self.f_wd, self.words), (self.f_sf, self.suffixes)):
-            flags[[self.gid[w] for w in members]] = True
-        gid = self.gid
-        codes = []
+        # integer ids for every string a token can be looked up as (heads and tails
+        # of keys split at a ZWNJ, words, suffixes), flags per id, and every
+        # (head, tail) split of a key as one int64 code: pair checks run in numpy
+        gid: dict[str, int] = {}
+        put = gid.setdefault
+        hs: list[int] = []
+        ts: list[int] = []
         for key in self.pair_keys:
-            if ZWNJ in key:
-                parts = key.split(ZWNJ)
+            if ZWNJ not in key:
+                continue
+            parts = key.split(ZWNJ)
+            if len(parts) == 2:
+                hs.append(put(parts[0], len(gid)))
+                ts.append(put(parts[1], len(gid)))
+            else:
                 for k in range(1, len(parts)):
-                    codes.append(gid[ZWNJ.join(parts[:k])] * n + gid[ZWNJ.join(parts[k:])])
-        self.pair_codes = np.unique(np.array(codes, dtype=np.int64))
+                    hs.append(put(ZWNJ.join(parts[:k]), len(gid)))
+                    ts.append(put(ZWNJ.join(parts[k:]), len(gid)))
+        for w in self.words | self.suffixes:
+            put(w, len(gid))
+        self.gid = gid
+        n = self.n_universe = len(gid)
+        h, t = np.array(hs, dtype=np.int64), np.array(ts, dtype=np.int64)
+        self.pair_codes = np.unique(h * n + t)
+        # one extra slot at the end (index -1) for tokens outside the universe
+        self.f_hd = np.zeros(n + 1, dtype=bool)
+        self.f_hd[h] = True
+        self.f_ts = np.zeros(n + 1, dtype=bool)
+        self.f_ts[t] = True
+        self.f_ts[[gid[w] for w in self.suffixes]] = True
+        self.f_sf = np.zeros(n + 1, dtype=bool)
+        self.f_sf[[gid[w] for w in self.suffixes]] = True
+        self.f_wd = np.zeros(n + 1, dtype=bool)
+        self.f_wd[[gid[w] for w in self.words]] = True
+
+    @property
+    def heads(self) -> frozenset[str]:
+        """Every part of a known compound/verb before one of its ZWNJs."""
+        ids = set(np.flatnonzero(self.f_hd).tolist())
+        return frozenset(w for w, i in self.gid.items() if i in ids)
+
+    @property
+    def tails(self) -> frozenset[str]:
+        """Every part of a known compound/verb after one of its ZWNJs."""
+        tails = set()
+        for key in self.pair_keys:
+            parts = key.split(ZWNJ)
+            tails.update(ZWNJ.join(parts[k:]) for k in range(1, len(parts)))
+        return frozenset(tails)
 
 
 _lock = threading.Lock()
