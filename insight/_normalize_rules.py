@@ -472,42 +472,66 @@ def _is_word(cps: np.ndarray) -> np.ndarray:
 
 
 def _tokenize_lines(a: np.ndarray, r: _Rules, lex: _Lexicon) -> str:
-    """hazm: for each non-blank line, ' '.join(token_spacing(tokenize(line)))."""
+    """hazm: for each non-blank line, ' '.join(token_spacing(tokenize(line))).
+
+    tokenize: tabs -> spaces, the regex ([؟!?]+|[\\d.:]+|[single marks]) gets a space
+    on both sides, then split(" ") drops empty tokens.  So: a space at each boundary
+    between two non-space characters of different kinds (or two single marks),
+    runs of spaces collapsed, spaces at line ends dropped.  An inserted space never
+    touches an existing one, so the drops are decided before the insertions."""
     X = r.xcp
+    n = len(a)
     is_ld = (a == 10) | (a == X)  # line delimiters (text edges are line edges too)
-    # a line that is whitespace only is kept verbatim by hazm: protect its chars
-    lid = np.cumsum(is_ld)
-    solid = ~r.isspace[a] & ~is_ld  # (the separator is not whitespace)
-    content = np.bincount(lid, weights=solid, minlength=int(lid[-1]) + 1) > 0
-    in_line = content[lid] & ~is_ld  # chars of non-blank lines
-    a = np.where(in_line & (a == 9), 32, a).astype(np.uint32)
-    sp = a == 32
+    # a line of whitespace only is kept verbatim by hazm: mark ("blank") its chars
+    ws = r.isspace[a] & ~is_ld
+    starts = np.flatnonzero(is_ld[:-1] & ws[1:]) + 1  # lines that start with whitespace
+    blank = None
+    if len(starts):
+        solid = np.flatnonzero(~ws)
+        ends = solid[np.searchsorted(solid, starts)]  # first non-whitespace after
+        whole = is_ld[ends]
+        if whole.any():
+            blank = np.zeros(n, dtype=bool)
+            for s0, e0 in zip(starts[whole].tolist(), ends[whole].tolist()):
+                blank[s0:e0] = True
+    content = ~is_ld if blank is None else ~is_ld & ~blank
+    tab = (a == 9) & content
+    if tab.any():
+        a = np.where(tab, 32, a).astype(np.uint32)
+    sp = (a == 32) & content
     k = r.kind[a]
-    # tokenizer regex ([؟!?]+|[\d.:]+|[single]) -> ' \1 ': a token boundary between
-    # two non-space chars of a line whose kinds differ, or both "single" punctuation
-    nb = in_line[:-1] & in_line[1:] & ~sp[:-1] & ~sp[1:] & ((k[:-1] != k[1:]) | (k[1:] == 3))
-    ins = np.flatnonzero(nb) + 1
-    if len(ins):
-        a = np.insert(a, ins, 32)
-        in_line = np.insert(in_line, ins, True)
-        is_ld = np.insert(is_ld, ins, False)
-        sp = a == 32
-    # then split(" ") and join: collapse spaces and drop them at a line start ...
-    prev_blocks = np.empty(len(a), dtype=bool)
-    prev_blocks[0] = True
-    prev_blocks[1:] = sp[:-1] | is_ld[:-1]
-    kill = in_line & sp & prev_blocks
+    gap = content[:-1] & content[1:] & ~sp[:-1] & ~sp[1:] & ((k[:-1] != k[1:]) | (k[1:] == 3))
+    ins = np.flatnonzero(gap) + 1
+    # drop spaces at a line start, after another space, or before a line end
+    prev_block = np.empty(n, dtype=bool)
+    prev_block[0] = True
+    prev_block[1:] = sp[:-1] | is_ld[:-1]
+    next_ld = np.empty(n, dtype=bool)
+    next_ld[-1] = True
+    next_ld[:-1] = is_ld[1:]
+    kill = sp & (prev_block | next_ld)
+    # the first space of a run of 2+ (tabs) goes too if the run reaches the line end
+    for i0 in np.flatnonzero(sp[:-1] & ~prev_block[:-1] & sp[1:]).tolist():
+        j0 = i0 + 1
+        while sp[j0]:
+            j0 += 1
+        kill[i0] = is_ld[j0]
     if kill.any():
         keep = ~kill
-        a, in_line, is_ld = a[keep], in_line[keep], is_ld[keep]
-        sp = a == 32
-    # ... and at a line end (now a single space)
-    kill = in_line[:-1] & sp[:-1] & is_ld[1:]
-    if kill.any():
-        keep = np.append(~kill, True)
-        a, in_line, is_ld = a[keep], in_line[keep], is_ld[keep]
-        sp = a == 32
-    a = _token_spacing(a, in_line & sp, is_ld, r, lex)
+        if len(ins):
+            ins = ins - np.cumsum(kill)[ins - 1]
+        a = a[keep]
+        if blank is not None:
+            blank = blank[keep]
+    if len(ins):
+        a = np.insert(a, ins, 32)
+        if blank is not None:
+            blank = np.insert(blank, ins, False)
+    is_ld = (a == 10) | (a == X)
+    tok_sp = a == 32
+    if blank is not None:
+        tok_sp &= ~blank
+    a = _token_spacing(a, tok_sp, is_ld, r, lex)
     return _str(a)
 
 
