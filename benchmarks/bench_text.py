@@ -47,7 +47,7 @@ def _timed(fn, *args, repeat: int = 1):
 
 
 def bench(texts: list[str], synthetic_n: int = 1_000_000, hazm_full: bool = False,
-          repeat: int = 3) -> dict:
+          repeat: int = 5) -> dict:
     """Throughput of normalize (vs hazm's loop, same texts, same run) and mask_pii.
 
     Returns a dict with texts/s for each, the speed ratio, the share of texts where
