@@ -154,16 +154,26 @@ class SentimentModel:
 
     # -- scoring
     def _logits(self, folded: list[str]) -> np.ndarray:
+        """Logits per class; for k > 2 classes only k - 1 are computed (relative to the
+        last class, whose logit is 0: softmax is unchanged), which saves a third of the
+        work for the three-class default."""
         D = 1 << self.bits
-        out = np.empty((len(folded), self.coef.shape[0]))
+        k = self.coef.shape[0]
+        if k > 2:
+            W = self.coef[:-1] - self.coef[-1]
+            b = self.intercept[:-1] - self.intercept[-1]
+        else:
+            W, b = self.coef, self.intercept
+        W = np.ascontiguousarray(W, dtype=np.float64)
+        out = np.zeros((len(folded), k))
         for s in range(0, len(folded), CHUNK):
             f = _features(folded[s:s + CHUNK], self.bits, self.chars)
-            for j, w in enumerate(self.coef):
+            for j, w in enumerate(W):
                 z = np.bincount(f.char_doc, weights=w[f.char_col], minlength=f.n) * f.char_inv
                 z += np.bincount(f.word_doc, weights=w[D + f.word_col], minlength=f.n) * f.word_inv
                 z += f.lex @ w[2 * D:]
-                out[s:s + f.n, j] = z + self.intercept[j]
-        return out
+                out[s:s + f.n, j] = z + b[j]
+        return out if k > 2 else out[:, :1]
 
     def predict_folded(self, folded: list[str]) -> pd.DataFrame:
         """label / score / p_<class> for already prepared (normalized + folded) texts."""
@@ -331,13 +341,18 @@ def map_labels(labels, scale: str | None = None) -> pd.Series:
 # ------------------------------------------------------------------ training
 def train(texts, labels, *, C: float = 3.0, bits: int = 18, chars: tuple[int, int] = (1, 5),
           scale: str | None = None,
-          sample_weight=None, class_weight="balanced", neutral_band: float = 0.0,
+          sample_weight=None, class_weight="balanced", neutral_band: float = 0.0, nb: bool = False,
           max_iter: int = 2000, meta: dict | None = None) -> SentimentModel:
     """Fit a model on labelled texts (labels: see :func:`map_labels`).
 
     Two classes present (positive, negative) -> a binary model; neutral too -> three
     classes.  ``C``: inverse L2 strength of the logistic regression; ``bits``: hash
-    table size per block (2**bits).  Returns a :class:`SentimentModel`."""
+    table size per block (2**bits); ``chars``: char n-gram lengths; ``nb``: scale each
+    n-gram column by its naive-Bayes log-count ratio (positive vs negative texts) before
+    the regression (NB-LR, Wang & Manning 2012) — folded into the stored weights, so
+    scoring is unchanged.  Off by default: +0.8 macro-F1 points in 5-fold CV on SnappFood
+    but worse across domains (docs/evaluation.md).
+    Returns a :class:`SentimentModel`."""
     from sklearn.linear_model import LogisticRegression
 
     t = _as_series(texts).reset_index(drop=True)
@@ -352,14 +367,35 @@ def train(texts, labels, *, C: float = 3.0, bits: int = 18, chars: tuple[int, in
     folded = _prepare([str(x) for x in t])
     X = _design(_features(folded, bits, chars), bits)
     sw = None if sample_weight is None else np.asarray(sample_weight, dtype=float)[keep]
+    r = _nb_ratios(X, y.to_numpy(), bits) if nb else None
+    if r is not None:
+        import scipy.sparse as sp
+
+        X = (X @ sp.diags(r)).tocsr()
     clf = LogisticRegression(C=C, max_iter=max_iter, class_weight=class_weight)
     clf.fit(X, y.to_numpy(), sample_weight=sw)
     cls = tuple(str(c) for c in clf.classes_)
+    coef = clf.coef_ if r is None else clf.coef_ * r[None, :]  # fold the scaling into the weights
     info = {"n_train": int(len(y)), "n_by_class": {c: int((y == c).sum()) for c in cls},
             "C": C, "bits": bits, "features": f"char {chars[0]}-{chars[1]} + word 1-2 hashed, lexicon x4",
             **(meta or {})}
-    return SentimentModel(cls, clf.coef_.astype(np.float32), clf.intercept_.astype(np.float64),
+    return SentimentModel(cls, coef.astype(np.float32), clf.intercept_.astype(np.float64),
                           bits, neutral_band, info, tuple(chars))
+
+
+def _nb_ratios(X, y: np.ndarray, bits: int, alpha: float = 1.0) -> np.ndarray:
+    """|log-count ratio| of every hashed column, positive vs negative rows (presence
+    counts, add-``alpha`` smoothing); 1 for the lexicon columns.  Used as a column scale,
+    so its magnitude (how polarised a feature is) matters, and the sign is left to the
+    regression (which also has to serve the neutral class)."""
+    D2 = 2 << bits
+    B = X[:, :D2]
+    B = B.copy()
+    B.data = np.ones_like(B.data)
+    p = np.asarray(B[y == "positive"].sum(axis=0)).ravel() + alpha
+    q = np.asarray(B[y == "negative"].sum(axis=0)).ravel() + alpha
+    r = np.abs(np.log((p / p.sum()) / (q / q.sum())))
+    return np.r_[r, np.ones(X.shape[1] - D2)]
 
 
 # ------------------------------------------------------------------ evaluation
