@@ -136,8 +136,18 @@ class BGNBDParams:
 def _compress(x, tx, T, w=None):
     """Distinct (x, tx, T) rows with weights (sufficient statistics)."""
     arr = np.column_stack([x, tx, T])
-    u, inv = np.unique(arr, axis=0, return_inverse=True)
-    ww = np.bincount(inv.ravel(), weights=w, minlength=len(u))
+    if len(arr) == 0 or not np.isfinite(arr).all():
+        u, inv = np.unique(arr, axis=0, return_inverse=True)
+        ww = np.bincount(inv.ravel(), weights=w, minlength=len(u))
+        return u[:, 0], u[:, 1], u[:, 2], ww
+    # rows sorted by (x, tx, T) with one lexsort (what np.unique(axis=0) returns, ~5x faster)
+    srt = np.lexsort((arr[:, 2], arr[:, 1], arr[:, 0]))
+    a = arr[srt]
+    new = np.r_[True, (a[1:] != a[:-1]).any(axis=1)]
+    inv = np.empty(len(a), dtype=np.int64)
+    inv[srt] = np.cumsum(new) - 1
+    u = a[new]
+    ww = np.bincount(inv, weights=w, minlength=len(u))
     return u[:, 0], u[:, 1], u[:, 2], ww
 
 
