@@ -205,12 +205,29 @@ def segment_counts(rfm_table: pd.DataFrame) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- profile
+def _isin_ids(index: pd.Index, ids: pd.Series, *, nulls_match: bool = False) -> np.ndarray:
+    """``index.isin(ids as str)``; Arrow's hash lookup when both are Arrow strings
+    (pandas' isin on pyarrow str is several times slower).  ``nulls_match``: a missing
+    id matches a missing id (pandas ``isin`` without dropping NA)."""
+    ia = getattr(index.array, "_pa_array", None)
+    va = getattr(ids.array, "_pa_array", None)
+    if ia is not None and va is not None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        if pa.types.is_string(ia.type) and pa.types.is_string(va.type):
+            vs = va.combine_chunks() if isinstance(va, pa.ChunkedArray) else va
+            return np.asarray(pc.is_in(ia, value_set=vs, skip_nulls=not nulls_match)
+                              .to_numpy(zero_copy_only=False), dtype=bool)
+    if nulls_match:
+        return np.asarray(index.isin(ids), dtype=bool)
+    return index.isin(pd.unique(ids.dropna().astype("str")))
+
+
 def _per_customer_flag(table: pd.DataFrame | None, seg_codes: pd.Series, col: str = "customer_id"):
     """Count customers per segment having >= 1 row in ``table``."""
     if table is None or col not in table.columns:
         return None
-    ids = pd.unique(table[col].dropna().astype("str"))
-    has = seg_codes.index.isin(ids)
+    has = _isin_ids(seg_codes.index, table[col])
     return np.bincount(seg_codes.to_numpy()[has], minlength=len(SEGMENTS))
 
 
@@ -280,7 +297,9 @@ def profile(rfm_table: pd.DataFrame, *, surveys: pd.DataFrame | None = None,
         oseg = codes.reindex(oc["customer_id"].astype("str").to_numpy())
         ok = oseg.notna().to_numpy()
         osc = oseg.to_numpy()[ok].astype(np.int64)
-        returned = oc["order_id"].isin(returns["order_id"]).to_numpy()[ok]
+        returned = _isin_ids(pd.Index(oc["order_id"]), returns["order_id"], nulls_match=True)[ok] \
+            if oc["order_id"].dtype == returns["order_id"].dtype else \
+            oc["order_id"].isin(returns["order_id"]).to_numpy()[ok]
         _rate("return", np.bincount(osc, weights=returned, minlength=K).astype(np.int64),
               np.bincount(osc, minlength=K))
         out.attrs["return_rate_unit"] = "orders"
