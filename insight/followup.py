@@ -93,13 +93,21 @@ def _negative_sentiment(df: pd.DataFrame) -> pd.Series:
 def _signals(t: dict, as_of: pd.Timestamp) -> pd.DataFrame:
     """All bad events: customer_id, event_date, reason, text."""
     orders = t["orders"]
-    o2c = (orders[["order_id", "customer_id"]].drop_duplicates("order_id").set_index("order_id")
-           ["customer_id"] if orders is not None else pd.Series(dtype="str"))
+    o2c_cache = []
+
+    def o2c():   # order -> customer of its first line, built only when an id is missing
+        if not o2c_cache:
+            o2c_cache.append(orders[["order_id", "customer_id"]].drop_duplicates("order_id")
+                             .set_index("order_id")["customer_id"] if orders is not None
+                             else pd.Series(dtype="str"))
+        return o2c_cache[0]
 
     def cust(df):
         c = df["customer_id"] if "customer_id" in df.columns else pd.Series(np.nan, index=df.index)
         if "order_id" in df.columns:
-            c = c.where(c.notna(), df["order_id"].map(o2c))
+            miss = c.isna().to_numpy()
+            if miss.any():
+                c = c.where(~miss, df["order_id"].where(miss).map(o2c()))
         return c
 
     parts = []
@@ -108,8 +116,9 @@ def _signals(t: dict, as_of: pd.Timestamp) -> pd.DataFrame:
         if df is None or not mask_.any():
             return
         d = df[mask_]
+        cd = cust(d)
         parts.append(pd.DataFrame({
-            "customer_id": cust(d).astype("str").where(cust(d).notna()),
+            "customer_id": cd.astype("str").where(cd.notna()),
             "event_date": d[date].astype("datetime64[ns]"), "reason": reason,
             "text": d[text].astype("str").where(d[text].notna()) if text and text in d.columns
             else pd.Series(np.nan, index=d.index, dtype="str")}))
