@@ -177,7 +177,7 @@ def resolved_complainers_return(ds, *, window_days: int = 365, as_of=None) -> Cl
     ot = order_table(ds.orders)
     asof = _as_of(ds, as_of)
     r = _ns(c["resolved_at"])
-    cc = ot.customer_index().get_indexer(c["customer_id"])
+    cc = lookup(c["customer_id"], ot.customer_index())
     m = (r != _NAT) & (r <= asof) & (cc >= 0)
     if m.sum() == 0:
         return _cannot(name, quoted, None, "no resolved tickets of ordering customers")
@@ -363,7 +363,7 @@ def fast_delivery_rating(ds, *, within_days: int = 2) -> Claim:
     if dd is None:
         return _cannot(name, quoted, "orders.delivered_date")
     ot, d = dd
-    oi = ot.order_index().get_indexer(r["order_id"])
+    oi = lookup(r["order_id"], ot.order_index())
     rating = r["rating"].to_numpy(dtype=float)
     ok = (oi >= 0) & np.isfinite(rating)
     days = np.where(ok, d[np.maximum(oi, 0)], -1)
