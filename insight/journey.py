@@ -20,6 +20,7 @@ ids factorized once and the log sorted on a single int64 key.
 """
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -119,20 +120,80 @@ class order_cache:
         return False
 
 
+#: process-wide: id(orders) -> (weakref to the frame, fingerprint of the used columns, OrderTable)
+_TABLES: dict = {}
+_TABLES_MAX = 4
+_OT_COLS = ("order_id", "customer_id", "status", "order_date", "promised_date", "delivered_date",
+            "quantity", "unit_price")
+
+
+def _ot_fingerprint(orders: pd.DataFrame):
+    """Changes when a column the order table reads is replaced or edited in place:
+    Arrow (str) columns are immutable, so their array identity is enough; numpy columns
+    get a content checksum instead (wrapping sums of the int64 view: any single edited
+    value changes them)."""
+    fp = [tuple(orders.columns), len(orders)]
+    for c in _OT_COLS:
+        if c not in orders.columns:
+            fp.append(None)
+            continue
+        n, arr = _ev._fingerprint(orders[c])
+        if isinstance(arr, np.ndarray):
+            v = arr.view(np.int64) if arr.dtype.itemsize == 8 and arr.dtype.kind in "fiuM" else None
+            if v is None:
+                fp.append(("nocache",))
+                continue
+            with np.errstate(over="ignore"):
+                fp.append((arr.dtype.str, int(v.sum()), int(v[::7].sum()), int((v[::3] * 31).sum())))
+        else:
+            fp.append(arr)
+    return fp
+
+
+def _same(a, b) -> bool:
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b):
+        if isinstance(x, tuple) or isinstance(y, tuple) or x is None or y is None or isinstance(x, int):
+            if x != y or x == ("nocache",):
+                return False
+        elif x is not y:
+            return False
+    return True
+
+
 def order_table(orders: pd.DataFrame, customers=None) -> OrderTable:
     """Collapse order lines to orders (cancelled lines dropped when ``status`` is given).
 
     ``customers``: an array of customer ids to code against; by default the
-    sorted unique ids of ``orders``.
+    sorted unique ids of ``orders``.  The default table is kept per orders frame
+    for the life of the process (several analyses of one report need it) and
+    rebuilt when a column it reads is replaced or edited; the returned arrays are
+    shared, do not modify them.
     """
-    if _CACHE is not None and customers is None:
+    if customers is not None:
+        return _order_table(orders, customers)
+    if _CACHE is not None:
         hit = _CACHE.get(id(orders))
         if hit is not None and hit[0] is orders:
             return hit[1]
+    fp = _ot_fingerprint(orders)
+    hit = _TABLES.get(id(orders))
+    if hit is not None and hit[0]() is orders and _same(hit[1], fp):
+        ot = hit[2]
+    else:
         ot = _order_table(orders, None)
+        try:
+            ref = weakref.ref(orders)
+        except TypeError:
+            ref = None
+        if ref is not None:
+            _TABLES[id(orders)] = (ref, fp, ot)
+            while len(_TABLES) > _TABLES_MAX:
+                _TABLES.pop(next(iter(_TABLES)))
+    if _CACHE is not None:
         _CACHE[id(orders)] = (orders, ot)
-        return ot
-    return _order_table(orders, customers)
+    return ot
 
 
 def _order_table(orders: pd.DataFrame, customers=None) -> OrderTable:
@@ -168,7 +229,7 @@ def _order_table(orders: pd.DataFrame, customers=None) -> OrderTable:
         used[cline[cline >= 0]] = True
         uc = np.flatnonzero(used)
         cidx = cids_all.take(uc)
-        srt_c = np.argsort(np.asarray(cidx, dtype=object), kind="stable")
+        srt_c = _argsort_str(cidx)
         cidx = cidx.take(srt_c)
         cmap = np.full(len(cids_all) + 1, -1, dtype=np.int64)
         cmap[uc[srt_c]] = np.arange(len(uc))
@@ -210,6 +271,16 @@ def _order_table(orders: pd.DataFrame, customers=None) -> OrderTable:
     nxt = np.where(lastc, _NAT, np.r_[date[1:], _NAT])
     idx = {"o": pd.Index(oidx, copy=False), "c": pd.Index(cidx, copy=False)}
     return OrderTable(oid, cust, cust_ids, date, prom, deliv, value, seq, nxt, idx)
+
+
+def _argsort_str(idx: pd.Index) -> np.ndarray:
+    """Stable argsort of string ids; Arrow's sort on Arrow strings (UTF-8 byte order is
+    code-point order, the same as sorting the Python str objects)."""
+    pa_arr = getattr(idx.array, "_pa_array", None)
+    if pa_arr is not None and idx.notna().all():
+        import pyarrow.compute as pc
+        return np.asarray(pc.sort_indices(pa_arr).to_numpy(zero_copy_only=False), dtype=np.int64)
+    return np.argsort(np.asarray(idx, dtype=object), kind="stable")
 
 
 def _late(ot: OrderTable) -> np.ndarray:
