@@ -16,7 +16,7 @@ _SUBMODULES = {
     "contract", "data", "dates", "persian", "sample", "text", "sentiment", "themes",
     "metrics", "complaints", "returns", "delivery", "segments", "clv", "journey",
     "drivers", "followup", "claims", "plots", "report", "engine", "show", "stats",
-    "quality", "phrases",
+    "quality", "phrases", "plots_text", "plots_journey", "narrative", "summary",
 }
 
 
