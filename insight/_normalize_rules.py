@@ -19,9 +19,11 @@ batch at once:
    and the per-line word tokenizer (punctuation/digit runs split off, spaces
    collapsed) run as numpy operations over the code points;
 4. hazm's ``token_spacing`` (joins e.g. ``کتاب ها`` into ``کتاب‌ها`` with its word
-   and verb lists) looks tokens up in one pyarrow ``dictionary_encode`` call, and
-   only the few adjacent pairs that can join are checked in Python, in order, so a
-   compound that keeps growing (``زمین لرزه ای``) is handled exactly as in hazm.
+   and verb lists): distinct tokens come from one pyarrow ``dictionary_encode``,
+   each is looked up once as an integer id, every adjacent pair is checked against
+   hazm's lists as sorted int64 codes, and only tokens right after a join are
+   decided again in Python, in order, so a compound that keeps growing
+   (``زمین لرزه ای``) is handled exactly as in hazm.
 
 The hazm step order is kept.  tests/test_text_normalize.py compares with hazm
 itself; docs/text.md lists the known differences.
