@@ -93,21 +93,48 @@ def split_sentences(texts) -> pd.DataFrame:
     return out[["doc", "pos", "sentence"]].reset_index(drop=True)
 
 
-def _match(sentences: pd.DataFrame) -> pd.DataFrame:
-    """(row in sentences, theme, keyword) for every theme found in a sentence."""
-    table, patterns = _load()
-    folded = pd.Series(se.fold(sentences["sentence"].tolist()), dtype=object)
-    hits = []
-    for code, pat in patterns.items():
-        kw = folded.str.extract("(" + pat.pattern + ")", expand=False)
-        m = kw.notna().to_numpy()
-        if m.any():
-            hits.append(pd.DataFrame({"row": np.flatnonzero(m), "theme": code,
-                                      "keyword": kw[m].astype("str").to_numpy()}))
-    if not hits:
-        return pd.DataFrame({"row": pd.Series([], dtype="int64"), "theme": pd.Series([], dtype="str"),
-                             "keyword": pd.Series([], dtype="str")})
-    return pd.concat(hits, ignore_index=True)
+def _split_distinct(texts: list[str]) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
+    """Sentences of each (normalized) text, as in :func:`split_sentences`: per sentence row the
+    text number and ``pos``, plus the distinct sentences and each row's number among them."""
+    split = _SPLIT.split
+    per = [[p for p in (x.strip() for x in split(t)) if p] for t in texts]
+    n = np.fromiter(map(len, per), dtype=np.int64, count=len(per))
+    text_of = np.repeat(np.arange(len(per), dtype=np.int64), n)
+    start = np.cumsum(n) - n
+    pos = np.arange(len(text_of), dtype=np.int64) - np.repeat(start, n)
+    flat = [p for ps in per for p in ps]
+    codes, uniq = pd.factorize(np.asarray(flat, dtype=object)) if flat else (np.zeros(0, np.int64), [])
+    return text_of, pos, [str(u) for u in uniq], codes.astype(np.int64)
+
+
+def _match_distinct(folded: list[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(sentence number, theme number, keyword) of the first (leftmost) match of every theme in
+    each folded sentence — what ``pattern.search(sentence)`` gives, found by one ``finditer`` per
+    theme over the sentences joined by line breaks (fold leaves none inside a sentence, and a
+    line break is a non-word character like the string's start and end, so ``(?<!\\w)`` and
+    ``(?!\\w)`` behave the same)."""
+    _, patterns = _load()
+    if not folded:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), []
+    big = "\n".join(folded)
+    lens = np.fromiter(map(len, folded), dtype=np.int64, count=len(folded)) + 1
+    starts = np.cumsum(lens) - lens
+    sent, theme, kw = [], [], []
+    for j, pat in enumerate(patterns.values()):
+        at, words = [], []
+        for m in pat.finditer(big):
+            at.append(m.start())
+            words.append(m.group())
+        if not at:
+            continue
+        s = np.searchsorted(starts, np.asarray(at, dtype=np.int64), side="right") - 1
+        first = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])   # leftmost match per sentence
+        sent.append(s[first])
+        theme.append(np.full(len(first), j, dtype=np.int64))
+        kw.extend(words[i] for i in first)
+    if not sent:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), []
+    return np.concatenate(sent), np.concatenate(theme), kw
 
 
 def tag(texts, *, model=None) -> pd.DataFrame:
@@ -118,23 +145,67 @@ def tag(texts, *, model=None) -> pd.DataFrame:
     carrying the theme as written, unmasked — mask before showing it, see :func:`quotes`), ``keyword``
     (the keyword that matched), ``sentiment`` (positive/neutral/negative of that
     sentence) and ``score`` in [-1, 1].  ``model``: passed to
-    :func:`insight.sentiment.predict`.  Texts with no theme have no row."""
-    table, _ = _load()
-    sents = split_sentences(texts)
-    hits = _match(sents)
+    :func:`insight.sentiment.predict`.  Texts with no theme have no row.
+
+    Identical texts are split and matched once and identical sentences folded, matched and
+    scored once (one :func:`insight.sentiment.predict` call over the distinct sentences that
+    carry a theme)."""
+    table, patterns = _load()
     cols = ["doc", "theme", "attribute", "sentence", "keyword", "sentiment", "score"]
-    if hits.empty:
-        return pd.DataFrame({c: pd.Series([], dtype="float64" if c == "score" else object) for c in cols})
-    rows = sents.iloc[hits["row"].to_numpy()].reset_index(drop=True)
-    uniq = rows["sentence"].drop_duplicates()
-    pred = se.predict(uniq.reset_index(drop=True), model)
-    pred.index = uniq.to_numpy()
-    out = pd.DataFrame({"doc": rows["doc"].to_numpy(), "pos": rows["pos"].to_numpy(),
-                        "theme": hits["theme"].to_numpy(), "sentence": rows["sentence"].to_numpy(),
-                        "keyword": hits["keyword"].to_numpy()})
-    out["sentiment"] = pred["label"].reindex(out["sentence"]).to_numpy()
-    out["score"] = pred["score"].reindex(out["sentence"]).to_numpy()
-    # several sentences of one text carry the theme: keep the most strongly worded one
+    empty = pd.DataFrame({c: pd.Series([], dtype="float64" if c == "score" else object) for c in cols})
+    s = _texts(texts)
+    ok = s.notna().to_numpy()
+    if not ok.any():
+        return empty
+    tcode, tuniq = pd.factorize(s[ok].astype("str"))       # distinct texts
+    utexts = [str(t) for t in tuniq]
+    if _CTRL.search("\n".join(utexts)):
+        utexts = [_CTRL.sub(" ", t) for t in utexts]
+    text_of, pos, usent, scode = _split_distinct(utexts)
+    h_sent, h_theme, h_kw = _match_distinct(se.fold(usent))
+    if not len(h_sent):
+        return empty
+    # sentiment of each distinct sentence carrying a theme, one batched call
+    carry = np.unique(h_sent)
+    pred = se.predict(pd.Series([usent[i] for i in carry], dtype=object), model)
+    sc_of = np.full(len(usent), np.nan)
+    sc_of[carry] = pred["score"].to_numpy(dtype="float64")
+    lab_of = np.empty(len(usent), dtype=object)
+    lab_of[carry] = pred["label"].to_numpy(dtype=object)
+    # sentence rows x their hits (hits grouped by distinct sentence)
+    order = np.argsort(h_sent, kind="stable")
+    h_sent, h_theme = h_sent[order], h_theme[order]
+    h_kw = np.asarray(h_kw, dtype=object)[order]
+    cnt = np.bincount(h_sent, minlength=len(usent))
+    first = np.cumsum(cnt) - cnt
+    k = cnt[scode]
+    row = np.repeat(np.arange(len(scode)), k)
+    hit = np.repeat(first[scode], k) + (np.arange(k.sum()) - np.repeat(np.cumsum(k) - k, k))
+    r_text, r_pos, r_theme = text_of[row], pos[row], h_theme[hit]
+    r_abs = np.abs(sc_of[h_sent[hit]])
+    # per (text, theme): the most strongly worded sentence, the first on ties (NaN last)
+    srt = np.lexsort((r_pos, np.where(np.isnan(r_abs), np.inf, -r_abs), r_theme, r_text))
+    r_text, r_theme = r_text[srt], r_theme[srt]
+    keep = np.r_[True, (r_text[1:] != r_text[:-1]) | (r_theme[1:] != r_theme[:-1])]
+    best = srt[keep]
+    b_text, b_theme, b_hit = text_of[row[best]], h_theme[hit[best]], hit[best]
+    b_pos = pos[row[best]]
+    # texts -> docs
+    tcnt = np.bincount(b_text, minlength=len(utexts))
+    tfirst = np.cumsum(tcnt) - tcnt
+    doc_rows = np.flatnonzero(ok)
+    dk = tcnt[tcode]
+    d_row = np.repeat(doc_rows, dk)
+    d_best = np.repeat(tfirst[tcode], dk) + (np.arange(dk.sum()) - np.repeat(np.cumsum(dk) - dk, dk))
+    codes = list(patterns)
+    theme_names = np.asarray(codes, dtype=object)
+    sent_of_hit = h_sent[b_hit[d_best]]
+    out = pd.DataFrame({"doc": s.index.to_numpy()[d_row], "pos": b_pos[d_best],
+                        "theme": theme_names[b_theme[d_best]],
+                        "sentence": np.asarray(usent, dtype=object)[sent_of_hit],
+                        "keyword": h_kw[b_hit[d_best]]})
+    out["sentiment"] = lab_of[sent_of_hit]
+    out["score"] = sc_of[sent_of_hit]
     out["_abs"] = out["score"].abs()
     out = (out.sort_values(["doc", "theme", "_abs", "pos"], ascending=[True, True, False, True], kind="stable")
               .drop_duplicates(["doc", "theme"]))
