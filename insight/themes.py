@@ -59,6 +59,35 @@ def _load() -> tuple[pd.DataFrame, dict[str, re.Pattern]]:
     return pd.DataFrame(rows), patterns
 
 
+@lru_cache(maxsize=1)
+def _matcher() -> tuple[re.Pattern, dict[str, tuple[tuple[int, re.Pattern], ...]]]:
+    """For :func:`_match_distinct`: one regex finding every position where *some* theme
+    keyword starts (the union of all themes' alternatives, grouped by first character so
+    the scan rejects most word starts at once), and the themes whose keywords start with
+    given first two characters (first one for one-letter keywords)."""
+    import yaml
+
+    _, patterns = _load()
+    raw = yaml.safe_load(THEMES_FILE.read_text(encoding="utf-8"))
+    groups: dict[str, set[str]] = {}
+    by_key: dict[str, list[int]] = {}
+    for j, (code, spec) in enumerate(raw.items()):
+        kws = [str(k) for k in spec["keywords"]]
+        folded = se.fold([k.rstrip("$") for k in kws])
+        for f, k in zip(folded, kws):
+            if not f:
+                continue
+            groups.setdefault(f[0], set()).add(re.escape(f[1:]) + (r"(?!\w)" if k.endswith("$") else ""))
+            by_key.setdefault(f[:2], [])
+            if j not in by_key[f[:2]]:
+                by_key[f[:2]].append(j)
+    union = "|".join(re.escape(c) + "(?:" + "|".join(sorted(rest, key=len, reverse=True)) + ")"
+                     for c, rest in groups.items())
+    pats = list(patterns.values())
+    return (re.compile(r"(?<!\w)(?=" + union + ")"),
+            {k: tuple((j, pats[j]) for j in sorted(js)) for k, js in by_key.items()})
+
+
 def themes_table() -> pd.DataFrame:
     """The theme list: theme, attribute, label_fa, label_en, n_keywords, keywords."""
     return _load()[0].copy()
@@ -109,32 +138,37 @@ def _split_distinct(texts: list[str]) -> tuple[np.ndarray, np.ndarray, list[str]
 
 def _match_distinct(folded: list[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """(sentence number, theme number, keyword) of the first (leftmost) match of every theme in
-    each folded sentence — what ``pattern.search(sentence)`` gives, found by one ``finditer`` per
-    theme over the sentences joined by line breaks (fold leaves none inside a sentence, and a
-    line break is a non-word character like the string's start and end, so ``(?<!\\w)`` and
-    ``(?!\\w)`` behave the same)."""
-    _, patterns = _load()
+    each folded sentence: what ``pattern.search(sentence)`` gives for each theme's pattern.
+
+    The sentences are joined by line breaks (fold leaves none inside a sentence; a line break is
+    a non-word character like the string's start and end, so ``(?<!\\w)`` and ``(?!\\w)`` behave
+    the same).  One scan finds the positions where any keyword starts; there only the themes
+    with a keyword of those first letters are tried (``pattern.match`` at that position: the
+    theme's own alternative order decides the keyword, as in ``search``)."""
+    union, by_key = _matcher()
     if not folded:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), []
     big = "\n".join(folded)
     lens = np.fromiter(map(len, folded), dtype=np.int64, count=len(folded)) + 1
     starts = np.cumsum(lens) - lens
+    at = [m.start() for m in union.finditer(big)]
+    of = np.searchsorted(starts, np.asarray(at, dtype=np.int64), side="right") - 1
     sent, theme, kw = [], [], []
-    for j, pat in enumerate(patterns.values()):
-        at, words = [], []
-        for m in pat.finditer(big):
-            at.append(m.start())
-            words.append(m.group())
-        if not at:
-            continue
-        s = np.searchsorted(starts, np.asarray(at, dtype=np.int64), side="right") - 1
-        first = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])   # leftmost match per sentence
-        sent.append(s[first])
-        theme.append(np.full(len(first), j, dtype=np.int64))
-        kw.extend(words[i] for i in first)
+    none = ()
+    for p, i in zip(at, of.tolist()):
+        cand = by_key.get(big[p:p + 2], none) + by_key.get(big[p], none)
+        for j, pat in cand:
+            m = pat.match(big, p)
+            if m is not None:
+                sent.append(i)
+                theme.append(j)
+                kw.append(m.group())
     if not sent:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), []
-    return np.concatenate(sent), np.concatenate(theme), kw
+    sent, theme = np.asarray(sent, dtype=np.int64), np.asarray(theme, dtype=np.int64)
+    # positions come in order: the first hit of a (sentence, theme) is its leftmost match
+    _, first = np.unique(sent * len(_load()[1]) + theme, return_index=True)
+    return sent[first], theme[first], [kw[i] for i in first]
 
 
 def tag(texts, *, model=None) -> pd.DataFrame:
