@@ -135,12 +135,19 @@ def char_ngrams(b: Batch, n_min: int = 1, n_max: int = 5) -> tuple[np.ndarray, n
 
 
 def word_ngrams(b: Batch, n_max: int = 2) -> tuple[np.ndarray, np.ndarray]:
-    """(doc, hash) of word unigrams and (n_max >= 2) bigrams within a text."""
+    """(doc, hash) of word unigrams, (n_max >= 2) bigrams and (n_max >= 3) trigrams
+    within a text (a trigram hash is ``combine(combine(w1, w2), w3)``, as the lexicon's
+    phrase keys)."""
     docs, hashes = [b.tok_doc], [b.tok_hash]
     if n_max >= 2 and b.tok_hash.size > 1:
         same = b.tok_doc[1:] == b.tok_doc[:-1]
+        bi = combine(b.tok_hash[:-1], b.tok_hash[1:])
         docs.append(b.tok_doc[:-1][same])
-        hashes.append(combine(b.tok_hash[:-1], b.tok_hash[1:])[same])
+        hashes.append(bi[same])
+        if n_max >= 3 and b.tok_hash.size > 2:
+            same3 = same[1:] & same[:-1]
+            docs.append(b.tok_doc[:-2][same3])
+            hashes.append(combine(bi[:-1], b.tok_hash[2:])[same3])
     with np.errstate(over="ignore"):
         return np.concatenate(docs), np.concatenate(hashes) + np.uint64(7) * _MIX
 

@@ -83,7 +83,7 @@ def train_default(s_tr: pd.DataFrame, p_tr: pd.DataFrame, *, C: float = 3.0, bit
     texts = pd.concat([s_tr["text"], p_tr["text"]], ignore_index=True)
     labels = pd.concat([s_tr["label"], p_tr["label"]], ignore_index=True)
     w = np.r_[np.full(len(s_tr), snap_weight), np.ones(len(p_tr))]
-    return se.train(texts, labels, C=C, bits=bits, chars=chars, sample_weight=w, meta={
+    return se.train(texts, labels, C=C, bits=bits, chars=chars, sample_weight=w, solver="lbfgs", meta={
         "description": "insight default: SnappFood comments + SentiPers sentences (train splits), "
                        "hashed char/word n-grams + project lexicon",
         "data": ["snappfood/dev.csv (80% stratified split)", "sentipers/sentipers.xlsx (80% by review)"],

@@ -204,6 +204,35 @@ def test_cross_validate_and_choose_model():
     assert model is se.default_model()
 
 
+def test_choose_model_own_on_synthetic_set():
+    # a vocabulary the default model has never seen as polar: the user's own model must win
+    rng = np.random.default_rng(3)
+    good, bad = ["زرپ", "قلنگ", "مویان"], ["فسک", "دروم", "تیلان"]
+    filler = ["سفارش", "امروز", "غذا", "پیک", "رسید", "بود"]
+    texts, labels = [], []
+    for i in range(400):
+        lab = i % 2
+        words = list(rng.choice(filler, 3)) + [rng.choice(good if lab else bad)]
+        rng.shuffle(words)
+        texts.append(" ".join(words))
+        labels.append("positive" if lab else "negative")
+    model, info = se.choose_model(texts, labels, bits=14)
+    assert info["model"] == "own" and model is not se.default_model()
+    for key in ("n", "n_by_class", "cv_accuracy", "cv_accuracy_ci", "cv_macro_f1", "cv_n", "n_train",
+                "default_accuracy", "default_macro_f1", "reason", "text", "seconds"):
+        assert key in info, key
+    assert info["n"] == info["cv_n"] == info["n_train"] == 400
+    assert info["cv_macro_f1"] > 0.95 and info["cv_macro_f1"] >= info["default_macro_f1"]
+    assert info["cv_accuracy_ci"][0] <= info["cv_accuracy"] <= info["cv_accuracy_ci"][1] + 1e-9
+    assert "3-fold" in info["text"]
+    assert model.bits == 14  # train kwargs pass through
+    assert se.predict(["امروز زرپ بود", "امروز فسک بود"], model)["label"].tolist() == ["positive", "negative"]
+    # the size rule: CV on a stratified sample of max_cv texts, final fit on max_train
+    _, capped = se.choose_model(texts, labels, bits=14, max_cv=300, max_train=350)
+    assert capped["cv_n"] == 300 and capped["n_train"] == 350
+    assert "300 of your 400" in capped["text"]
+
+
 def test_train_needs_both_classes():
     with pytest.raises(ValueError, match="both positive and negative"):
         se.train(["خوب", "عالی"], ["positive", "positive"])
