@@ -614,7 +614,7 @@ def _stratified_cap(y: pd.Series, cap: int, seed: int) -> np.ndarray:
 
 
 def choose_model(texts, labels, *, min_n: int = 300, min_per_class: int = 30, k: int = 3,
-                 scale: str | None = None, seed: int = 0, max_cv: int = 6000, max_train: int = 20000,
+                 scale: str | None = None, seed: int = 0, max_cv: int = 6000, max_train: int = 12000,
                  **train_kw) -> tuple[SentimentModel, dict]:
     """Pick the model a report should use for these texts, and describe the choice.
 
