@@ -124,16 +124,45 @@ def split_sentences(texts) -> pd.DataFrame:
 
 def _split_distinct(texts: list[str]) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
     """Sentences of each (normalized) text, as in :func:`split_sentences`: per sentence row the
-    text number and ``pos``, plus the distinct sentences and each row's number among them."""
-    split = _SPLIT.split
-    per = [[p for p in (x.strip() for x in split(t)) if p] for t in texts]
-    n = np.fromiter(map(len, per), dtype=np.int64, count=len(per))
-    text_of = np.repeat(np.arange(len(per), dtype=np.int64), n)
+    text number and ``pos``, plus the distinct sentences and each row's number among them.
+
+    One ``_SPLIT.split`` over the texts joined by ".\\0.": the dots are split points (so the NUL
+    comes out as a part of its own, marking where the next text starts); they only touch a text's
+    ends, where a split point gives no extra sentence, and they are not whitespace (a text
+    ending in "... but" must not split there, as it does not on its own).  Texts holding a NUL
+    are split one by one."""
+    big = ".\0.".join(texts)
+    if big.count("\0") != len(texts) - 1:
+        per = [[p for p in (x.strip() for x in _SPLIT.split(t)) if p] for t in texts]
+        parts = [p for ps in per for p in ps]
+        n = np.fromiter(map(len, per), dtype=np.int64, count=len(per))
+        text_of = np.repeat(np.arange(len(per), dtype=np.int64), n)
+    else:
+        raw = _SPLIT.split(big)
+        stripped = [p.strip() for p in raw]
+        sep = np.fromiter((p == "\0" for p in raw), dtype=bool, count=len(raw))
+        keep = np.fromiter(map(len, stripped), dtype=np.int64, count=len(raw)) > 0
+        keep &= ~sep
+        text_of = np.cumsum(sep)[keep]
+        parts = [p for p, k in zip(stripped, keep.tolist()) if k]
+        n = np.bincount(text_of, minlength=len(texts))
     start = np.cumsum(n) - n
     pos = np.arange(len(text_of), dtype=np.int64) - np.repeat(start, n)
-    flat = [p for ps in per for p in ps]
-    codes, uniq = pd.factorize(np.asarray(flat, dtype=object)) if flat else (np.zeros(0, np.int64), [])
-    return text_of, pos, [str(u) for u in uniq], codes.astype(np.int64)
+    if not parts:
+        return text_of, pos, [], np.zeros(0, np.int64)
+    codes, uniq = pd.factorize(np.asarray(parts, dtype=object))
+    return text_of, pos, uniq.tolist(), codes.astype(np.int64)
+
+
+def _fold(texts: list[str]) -> list[str]:
+    """:func:`insight.sentiment.fold`, one text per input text.  The batched fold joins the
+    texts by NUL and collapses any character repeated 3+ times, so two neighbouring texts that
+    fold to "" (only tatweel / diacritics / joiners) merge their NULs and the batch comes back
+    short; then fold them one by one."""
+    out = se.fold(texts)
+    if len(out) != len(texts):
+        out = [se.fold([t])[0] for t in texts]
+    return out
 
 
 def _match_distinct(folded: list[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -191,12 +220,15 @@ def tag(texts, *, model=None) -> pd.DataFrame:
     ok = s.notna().to_numpy()
     if not ok.any():
         return empty
-    tcode, tuniq = pd.factorize(s[ok].astype("str"))       # distinct texts
-    utexts = [str(t) for t in tuniq]
+    vals = s.to_numpy(dtype=object)[ok]
+    if pd.api.types.infer_dtype(vals, skipna=False) != "string":
+        vals = s[ok].astype("str").to_numpy(dtype=object)
+    tcode, tuniq = pd.factorize(vals)                       # distinct texts
+    utexts = tuniq.tolist()
     if _CTRL.search("\n".join(utexts)):
         utexts = [_CTRL.sub(" ", t) for t in utexts]
     text_of, pos, usent, scode = _split_distinct(utexts)
-    h_sent, h_theme, h_kw = _match_distinct(se.fold(usent))
+    h_sent, h_theme, h_kw = _match_distinct(_fold(usent))
     if not len(h_sent):
         return empty
     # sentiment of each distinct sentence carrying a theme, one batched call

@@ -57,6 +57,22 @@ def test_tag_columns_index_and_aspect_sentiment():
     assert tags.duplicated(["doc", "theme"]).sum() == 0
 
 
+def test_tag_sentences_that_fold_to_nothing_keep_their_neighbours_apart():
+    # two sentences of only tatweel / a diacritic fold to "": the theme stays on its own sentence
+    tags = themes.tag(["قیمت خوب بود. ـ. \u064e. غذا سرد بود"]).set_index("theme")
+    assert tags.loc["food_temperature", "sentence"] == "غذا سرد بود"
+    assert tags.loc["price_value", "sentence"] == "قیمت خوب بود"
+
+
+def test_tag_repeated_texts_and_contrast_word_at_the_end():
+    texts = ["پیک دیر رسید ولی", "پیک دیر رسید ولی", "قیمت بالا بود but", None, "پیک دیر رسید ولی"]
+    tags = themes.tag(texts)
+    assert tags["doc"].tolist() == [0, 1, 2, 4]          # one row per text, repeats included
+    assert tags.loc[tags["doc"] == 0, "sentence"].item() == "پیک دیر رسید ولی"  # a trailing ولی does not split
+    assert tags.loc[tags["doc"] == 2, "sentence"].item() == "قیمت بالا بود but"
+    assert (tags.loc[tags["doc"] != 2, ["theme", "keyword", "score"]].nunique() == 1).all()
+
+
 def test_every_theme_maps_to_an_attribute():
     t = themes.themes_table()
     assert set(t["attribute"]) == set(themes.ATTRIBUTES)  # all four attributes are covered
