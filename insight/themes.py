@@ -51,8 +51,10 @@ def _load() -> tuple[pd.DataFrame, dict[str, re.Pattern]]:
         kws = [str(k) for k in spec["keywords"]]
         ends = [k.endswith("$") for k in kws]
         folded = se.fold([k.rstrip("$") for k in kws])
+        # longest pattern first; ties (e.g. "بسته بندی" and "بسته$") by the longer literal, then
+        # alphabetically — a set's order changes with the process's hash seed
         alts = sorted({re.escape(f) + (r"(?!\w)" if e else "") for f, e in zip(folded, ends) if f},
-                      key=len, reverse=True)
+                      key=lambda a: (-len(a), a.endswith(r"(?!\w)"), a))
         patterns[code] = re.compile(r"(?<!\w)(?:" + "|".join(alts) + ")")
         rows.append({"theme": code, "attribute": spec["attribute"], "label_fa": spec.get("fa", code),
                      "label_en": spec.get("en", code), "n_keywords": len(kws), "keywords": kws})
