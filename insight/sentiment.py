@@ -61,7 +61,7 @@ _FOLD = str.maketrans({
     "\u00a0": " ", "\t": " ", "\n": " ", "\r": " ", "\ufe0f": None, **_DIGITS,
     **{chr(c): None for c in range(0x064B, 0x0660)}, "\u0670": None,
 })
-_REPEAT = re.compile(r"(\S)\1{2,}")
+_REPEAT = re.compile(r"([^\s\x00])\1{2,}")  # never the batch separator: empty texts stay rows
 _SPACES = re.compile(r" {2,}")
 
 

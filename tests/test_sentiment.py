@@ -261,3 +261,12 @@ def test_evaluation_floors_on_public_data(shared_data):
     # the lexicon rules alone are well above chance on unseen SnappFood comments
     lex = se.evaluate("lexicon", s_te["text"], s_te["label"], n_boot=100)
     assert lex.macro_f1 >= 0.68, lex.as_dict()
+
+
+def test_fold_keeps_one_row_per_text_when_neighbours_fold_to_empty():
+    # tatweel and a lone diacritic fold to "": three separators in a row must not collapse
+    from insight import sentiment as se
+    texts = ["عالی بود", "ـ", "\u064e", "افتضاح بود", "بد"]
+    assert len(se.fold(texts)) == 5
+    out = se.predict(texts)
+    assert len(out) == 5 and out.loc[3, "label"] == "negative"
