@@ -41,3 +41,19 @@ def test_mapping_option(tmp_path, capsys):
     (tmp_path / "m.yml").write_text("orders:\n  files: x.csv\n  columns: {no: order_id}\n", encoding="utf-8")
     assert main([str(tmp_path), "--mapping", str(tmp_path / "m.yml"), "--json", "--today", "2024-01-01"]) == 0
     assert json.loads(capsys.readouterr().out)["tables"]["orders"]["rows_kept"] == 2
+
+
+def test_contract_check_passes_on_loaded_data_and_catches_a_broken_frame(tmp_path):
+    # what load keeps always passes the pandera schemas; a rating of 9 slipped in does not
+    import pandas as pd
+
+    from insight.contract import Dataset, empty
+    from insight.data.cli import contract_check
+
+    orders = empty("orders")
+    reviews = pd.concat([empty("reviews"), pd.DataFrame({
+        "review_id": ["r1"], "product_id": ["p1"], "created_at": [pd.Timestamp("2024-01-01")],
+        "rating": [9.0], "text": ["خوب"]})]).astype(empty("reviews").dtypes.to_dict())
+    assert contract_check(Dataset(orders=orders)) == []
+    found = contract_check(Dataset(orders=orders, reviews=reviews))
+    assert found and "reviews.rating" in found[0]

@@ -33,6 +33,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"insight validate: {e}", file=sys.stderr)
         return 2
     rep = ds.report
+    broken = contract_check(ds)
+    if broken:  # kept rows must satisfy the contract; if not, that is our bug, said plainly
+        for line in broken:
+            print(f"insight validate: contract check failed: {line}", file=sys.stderr)
+        return 2
     if args.json:
         print(json.dumps(rep.to_dict(), ensure_ascii=False))
     else:
@@ -45,6 +50,31 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print("\nall rows kept.")
     return 1 if rep.rows_quarantined else 0
+
+
+def contract_check(ds) -> list[str]:
+    """Validate every kept table against its pandera schema (dtypes, ranges, unique
+    keys): the final, independent check that what ``load`` kept honours the contract.
+    Returns one line per failed check (empty when all pass)."""
+    import warnings
+
+    from insight.data.validate import pandera_schema
+
+    with warnings.catch_warnings():   # pandera imports pyspark's pandas shim when installed
+        warnings.simplefilter("ignore", FutureWarning)
+        import pandera.errors as pe
+
+    problems = []
+    for name, df in ds.tables():
+        if df is None:
+            continue
+        try:
+            pandera_schema(name, ds.ces_scale).validate(df, lazy=True)
+        except pe.SchemaErrors as e:
+            fc = e.failure_cases
+            for _, row in fc.head(5).iterrows():
+                problems.append(f"{name}.{row.get('column')}: {row.get('check')} (e.g. {row.get('failure_case')!r})")
+    return problems
 
 
 if __name__ == "__main__":  # pragma: no cover
