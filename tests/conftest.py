@@ -4,6 +4,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# CI runs on 2 shared cores: a slow first call is not a bug, so no per-example deadline
+settings.register_profile("insight", deadline=None)
+settings.load_profile("insight")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
