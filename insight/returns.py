@@ -31,7 +31,7 @@ def _lines(orders: pd.DataFrame, by: str, products: pd.DataFrame | None) -> pd.D
 
 def rates(orders: pd.DataFrame, returns: pd.DataFrame | None = None, by: str = "product_id", *,
           kind: str = "return", products: pd.DataFrame | None = None, alpha: float = ALPHA,
-          prior_method: str = "ml") -> pd.DataFrame:
+          prior_method: str = "ml", within: str | None = None) -> pd.DataFrame:
     """Return (or backorder) rate per product or category, shrunk and checked against
     funnel limits.
 
@@ -44,10 +44,23 @@ def rates(orders: pd.DataFrame, returns: pd.DataFrame | None = None, by: str = "
     ``pooled`` (all lines), ``limit95_low/high`` and ``limit998_low/high`` (binomial
     funnel limits around the pooled rate), ``flag`` (rate above the 99.8% limit), sorted
     by ``shrunk`` descending.  ``attrs["prior"]`` holds the fitted Beta(a, b).
+
+    ``within`` (e.g. ``"category"``, looked up in ``products`` when the orders lack it):
+    compare each group with its own ``within`` group instead of all lines — ``pooled``,
+    the funnel limits and the beta prior of the shrinkage are computed per ``within``
+    value (so a high-return category does not flag its ordinary products).  The output
+    gets a ``<within>`` column (a ``<by>`` seen with several values takes the first
+    non-missing one; missing is a group of its own) and ``attrs["prior"]`` is a dict
+    ``{within value: Beta(a, b)}``.
     """
     if kind not in ("return", "backorder"):
         raise ValueError(f"kind must be 'return' or 'backorder', got {kind!r}")
+    if within is not None and within == by:
+        raise ValueError(f"within must differ from by (both {by!r})")
     o = _lines(orders, by, products)
+    if within is not None:
+        o = _lines(o, within, products)
+    cols = [by] if within is None else [by, within]
     status = (o["status"].astype("str").str.lower() if "status" in o.columns
               else pd.Series("", index=o.index))
     if kind == "return":
@@ -61,7 +74,7 @@ def rates(orders: pd.DataFrame, returns: pd.DataFrame | None = None, by: str = "
         lk = (oc[keep] + 1) * span + (pc[keep] + 1)
         _, first = np.unique(lk, return_index=True)
         first.sort()
-        lines = o.loc[keep, [by]].iloc[first]
+        lines = o.loc[keep, cols].iloc[first]
 
         def rcode(col, uniq):   # -1 missing (matches missing), -2 absent from orders
             c = lookup(returns[col], uniq)
@@ -76,7 +89,7 @@ def rates(orders: pd.DataFrame, returns: pd.DataFrame | None = None, by: str = "
     else:
         if "status" not in o.columns:
             raise KeyError("orders: status is needed for backorder rates")
-        lines = o[[by]].assign(_k=status.eq("backordered").astype("float64"))
+        lines = o[cols].assign(_k=status.eq("backordered").astype("float64"))
         unmatched = 0
     g = lines.dropna(subset=[by]).groupby(by, observed=True)["_k"].agg(k="sum", n="size").reset_index()
     g["k"] = g["k"].astype("int64")
@@ -84,8 +97,21 @@ def rates(orders: pd.DataFrame, returns: pd.DataFrame | None = None, by: str = "
     g["ci_low"], g["ci_high"] = st.wilson_ci(g["k"], g["n"], alpha)
     if g.empty:
         return g
-    g["shrunk"], prior = st.shrink(g["k"], g["n"], st.beta_binomial_fit(g["k"], g["n"], prior_method))
-    p0 = g["k"].sum() / g["n"].sum()
+    if within is None:
+        g["shrunk"], prior = st.shrink(g["k"], g["n"], st.beta_binomial_fit(g["k"], g["n"], prior_method))
+        p0 = g["k"].sum() / g["n"].sum()
+    else:
+        first_w = lines.dropna(subset=[by]).groupby(by, observed=True)[within].first()
+        g.insert(1, within, g[by].map(first_w).to_numpy())
+        gc, gu = pd.factorize(g[within], use_na_sentinel=False)
+        kk, nn = g["k"].to_numpy(float), g["n"].to_numpy(float)
+        p0 = (np.bincount(gc, kk, len(gu)) / np.bincount(gc, nn, len(gu)))[gc]
+        shrunk, prior = np.empty(len(g)), {}
+        for j, w in enumerate(gu):          # one prior per within group (few groups)
+            m = gc == j
+            prior[w] = st.beta_binomial_fit(kk[m], nn[m], prior_method)
+            shrunk[m] = st.shrink(kk[m], nn[m], prior[w])[0]
+        g["shrunk"] = shrunk
     g["pooled"] = p0
     g["limit95_low"], g["limit95_high"] = st.funnel_limits(p0, g["n"], 0.95)
     g["limit998_low"], g["limit998_high"] = st.funnel_limits(p0, g["n"], 0.998)

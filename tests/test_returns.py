@@ -129,3 +129,44 @@ def test_sample_problem_products_flagged(sample_ds):
 def test_sample_returners_reorder_less(sample_ds):
     r = R.repurchase_after_return(sample_ds.orders, sample_ds.returns, window_days=90)
     assert r.difference.difference < 0 and r.odds_ratio.ci_high < 1
+
+
+def _returns_for(o, k_by_product: dict):
+    """The first k lines of each product are returned."""
+    first = o.groupby("product_id").cumcount()
+    hit = o[first < o["product_id"].map(k_by_product).fillna(0)]
+    return pd.DataFrame({"return_id": [f"r{i}" for i in range(len(hit))], "order_id": hit["order_id"].tolist(),
+                         "product_id": hit["product_id"].tolist(), "return_date": pd.Timestamp("2024-01-10")})
+
+
+def test_rates_within_category_flags_only_the_odd_product():
+    # low category "l": 5% returns; high category "h": 30%; "hx" (in h) returns 60%
+    n = {**{f"l{i}": 400 for i in range(6)}, **{f"h{i}": 400 for i in range(6)}, "hx": 400}
+    k = {**{f"l{i}": 20 for i in range(6)}, **{f"h{i}": 120 for i in range(6)}, "hx": 240}
+    o = _orders(n)
+    ret = _returns_for(o, k)
+    pooled = R.rates(o, ret).set_index("product_id")
+    assert pooled["pooled"].iloc[0] == pytest.approx(1080 / 5200)
+    assert set(pooled.index[pooled["flag"]]) == {"hx", *(f"h{i}" for i in range(6))}   # the whole category
+
+    out = R.rates(o, ret, within="category").set_index("product_id")
+    assert out.index[out["flag"]].tolist() == ["hx"]
+    assert out.loc["h0", "category"] == "h" and out.loc["l0", "category"] == "l"
+    assert out.loc["h0", "pooled"] == pytest.approx(960 / 2800)
+    assert out.loc["l0", "pooled"] == pytest.approx(0.05)
+    assert out.loc["l0", "limit998_high"] == pytest.approx(stats.funnel_limits(0.05, [400], 0.998)[1][0])
+    # per-category priors: the low products shrink towards 5%, not towards the overall ~21%
+    assert set(out.attrs["prior"]) == {"l", "h"}
+    assert out.attrs["prior"]["l"].mean == pytest.approx(0.05, abs=0.005)
+    assert out.loc["l0", "shrunk"] == pytest.approx(0.05, abs=0.005)
+    assert out.loc["hx", "shrunk"] > out.loc["h0", "shrunk"]
+
+
+def test_rates_within_looks_up_products_and_rejects_by():
+    o = _orders({"a1": 50, "b1": 50}).drop(columns="category")
+    ret = _returns_for(o, {"a1": 5, "b1": 10})
+    prods = pd.DataFrame({"product_id": ["a1", "b1"], "category": ["x", "y"]})
+    out = R.rates(o, ret, within="category", products=prods).set_index("product_id")
+    assert out.loc["a1", "pooled"] == pytest.approx(0.1) and out.loc["b1", "pooled"] == pytest.approx(0.2)
+    with pytest.raises(ValueError, match="within"):
+        R.rates(o, ret, by="product_id", within="product_id")
