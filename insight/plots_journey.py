@@ -13,6 +13,19 @@ import seaborn as sns
 
 from insight.journey import EVENTS_FA, END, START
 from insight.segments import GRID, SEGMENTS, SEGMENTS_FA
+from insight.summary import CLAIM_NAMES
+
+#: repurchase-model term (``journey.repurchase_model``) -> (fa, en) display label
+TERMS = {"late": ("تحویل با تأخیر", "late delivery"), "complaint": ("شکایت", "complaint"),
+         "slow_resolution": ("حل کند شکایت (بیش از ۲۴ ساعت)", "slow resolution (> 24 h)"),
+         "unresolved": ("شکایت حل‌نشده", "unresolved complaint"), "returned": ("مرجوعی", "return"),
+         "order_2": ("سفارش دوم", "2nd order"), "order_3_4": ("سفارش ۳ و ۴", "3rd-4th order"),
+         "order_5_8": ("سفارش ۵ تا ۸", "5th-8th order"), "order_9_plus": ("سفارش ۹ به بعد", "9th+ order")}
+TERMS_FA = {k: v[0] for k, v in TERMS.items()}
+TERMS_EN = {k: v[1] for k, v in TERMS.items()}
+#: claim id (``claims.check_all``) -> display name, from ``summary.CLAIM_NAMES``
+CLAIMS_FA = {k: v[0] for k, v in CLAIM_NAMES.items()}
+CLAIMS_EN = {k: v[1] for k, v in CLAIM_NAMES.items()}
 
 
 def _ax(ax, size=(7, 4.5)):
@@ -218,8 +231,11 @@ def km_curves(result, *, lang: str = "fa", ax=None):
     return ax
 
 
-def odds_ratios(model, *, lang: str = "fa", ax=None):
-    """Forest plot of odds ratios with CIs (``journey.repurchase_model`` result)."""
+def odds_ratios(model, *, lang: str = "fa", labels: dict[str, str] | None = None, ax=None):
+    """Forest plot of odds ratios with CIs (``journey.repurchase_model`` result).
+
+    ``labels``: term -> display label (default ``TERMS_FA`` / ``TERMS_EN`` by ``lang``);
+    a term not in it is shown as is."""
     ax = _ax(ax)
     t = model.table[model.table["term"] != "const"].iloc[::-1]
     y = np.arange(len(t))
@@ -227,7 +243,8 @@ def odds_ratios(model, *, lang: str = "fa", ax=None):
                 fmt="o", color="#C44E52", capsize=3)
     ax.axvline(1, color="grey", ls="--", lw=1)
     ax.set_xscale("log")
-    ax.set_yticks(y, t["term"])
+    names = labels if labels is not None else (TERMS_FA if lang == "fa" else TERMS_EN)
+    ax.set_yticks(y, [names.get(x, x) for x in t["term"]])
     ax.set_xlabel("نسبت شانس خرید دوباره" if lang == "fa" else f"odds ratio of ordering again within {model.days} d")
     return ax
 
@@ -266,17 +283,21 @@ def quadrant_plot(quadrant_table: pd.DataFrame, *, lang: str = "fa", ax=None):
 
 
 # --------------------------------------------------------------------------- claims
-def claims_table(claims: pd.DataFrame, *, lang: str = "fa", ax=None):
+def claims_table(claims: pd.DataFrame, *, lang: str = "fa", labels: dict[str, str] | None = None, ax=None):
     """Verdict per claim as coloured markers with the estimate and its CI (each
-    claim on its own scale, so only the verdicts are comparable)."""
+    claim on its own scale, so only the verdicts are comparable).
+
+    ``labels``: claim id -> display name (default ``CLAIMS_FA`` / ``CLAIMS_EN`` by
+    ``lang``); an id not in it is shown as is."""
     ax = _ax(ax, (8, 0.5 * len(claims) + 1))
     colors = {"supported": "#55A868", "contradicted": "#C44E52", "cannot_test": "#8C8C8C"}
     fa = {"supported": "تأیید", "contradicted": "رد", "cannot_test": "قابل آزمون نیست"}
+    names = labels if labels is not None else (CLAIMS_FA if lang == "fa" else CLAIMS_EN)
     y = np.arange(len(claims))[::-1]
     ax.scatter(np.zeros(len(claims)), y, c=[colors[v] for v in claims["verdict"]], s=120)
     for yi, (_, r) in zip(y, claims.iterrows()):
         est = "" if not np.isfinite(r["estimate"]) else f"  {r['estimate']:.3g} [{r['ci_low']:.3g}, {r['ci_high']:.3g}]"
-        ax.text(0.05, yi, f"{r['name']}: {fa[r['verdict']] if lang == 'fa' else r['verdict']}{est}",
+        ax.text(0.05, yi, f"{names.get(r['name'], r['name'])}: {fa[r['verdict']] if lang == 'fa' else r['verdict']}{est}",
                 va="center", fontsize=8)
     ax.set_xlim(-0.1, 2)
     ax.axis("off")
