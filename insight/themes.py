@@ -579,8 +579,16 @@ def scorecard(tags=None, *, orders=None, complaints=None, returns=None, dates=No
     out["attribute"] = pd.Categorical(out["attribute"], categories=list(ATTRIBUTES), ordered=True)
     out = out.sort_values(["attribute", "source"]).reset_index(drop=True)
     out["attribute"] = out["attribute"].astype("str")
+    # the same columns whatever the data had (no signal at all -> four empty rows)
+    out = out.reindex(columns=_SCORECARD_COLUMNS)
+    out["significant"] = out["significant"].fillna(False).astype(bool)
     out.attrs["trend"] = trend
     return out
+
+
+_SCORECARD_COLUMNS = ["attribute", "source", "n", "negative", "negative_share", "ci_low", "ci_high",
+                      "latest", "previous", "n_latest", "n_previous", "share_latest", "share_previous",
+                      "change", "p_value", "significant"]
 
 
 # ------------------------------------------------------------------ quotes

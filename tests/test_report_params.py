@@ -131,6 +131,10 @@ def test_parse_assignments():
 @pytest.fixture
 def suite(tmp_path):
     (tmp_path / "data").mkdir()
+    # `insight run` loads the data once before any notebook (pre-flight), so it must be usable
+    (tmp_path / "data" / "orders.csv").write_text(
+        "order_id,customer_id,order_date,product_id,quantity,unit_price\no1,c1,2024-01-02,p1,1,100\n",
+        encoding="utf-8")
     cfg = tmp_path / "reports.yml"
     cfg.write_text(f"notebooks: {NB_DIR}\ndefaults: {{data: data, out: out}}\n"
                    "reports:\n  - name: ok_report\n  - name: not_written_yet\n", encoding="utf-8")

@@ -249,3 +249,15 @@ def test_plots_draw_and_keep_persian_strings():
     legend = {t.get_text() for t in ax.get_legend().get_texts()}
     assert {"اعتماد", "قابلیت اطمینان", "ارزش"} <= legend
     plt.close("all")
+
+
+def test_scorecard_without_any_signal_keeps_every_column():
+    # an orders-only export with no delivery dates: four empty attribute rows, all columns there
+    import pandas as pd
+    from insight import themes
+    orders = pd.DataFrame({"order_id": ["o1"], "customer_id": ["c1"], "order_date": [pd.Timestamp("2024-01-01")],
+                           "product_id": ["p"], "quantity": [1.0], "unit_price": [10.0]})
+    sc = themes.scorecard(None, orders=orders)
+    assert list(sc["attribute"]) == ["trust", "reliability", "value", "relevance"]
+    assert {"share_latest", "share_previous", "change", "p_value", "significant"} <= set(sc.columns)
+    assert (sc["n"] == 0).all()

@@ -133,6 +133,14 @@ def run_main(argv: list[str]) -> int:
     data = _abs(args.data, cfg, True) if args.data else _abs(d.get("data"), cfg, False)
     out = _abs(args.out, cfg, True) if args.out else (_abs(d.get("out"), cfg, False) or cfg.root / "reports")
     mapping = _abs(args.mapping, cfg, True) if args.mapping else _abs(d.get("mapping"), cfg, False)
+    if args.mapping and not args.data and mapping is not None and mapping.is_file():
+        # a mapping given alone says where its data is (data_dir, else its own folder)
+        from insight.data import DataError, read_mapping
+        try:
+            m = read_mapping(mapping)
+        except DataError as e:
+            return _fail(str(e))
+        data = Path(m.data_dir) if m.data_dir else mapping.parent
     jobs = args.jobs if args.jobs is not None else int(d.get("jobs", 1))
     if jobs < 0:
         return _fail("--jobs must be 0 (one per core) or more")
@@ -197,6 +205,13 @@ def run_main(argv: list[str]) -> int:
         return _fail(f"data folder not found: {data}")
     if mapping is not None and not mapping.is_file():
         return _fail(f"mapping file not found: {mapping}")
+    # pre-flight: unusable data fails once, here, with one plain message (exit 2),
+    # instead of in every notebook; nothing is written
+    from insight.data import DataError, load
+    try:
+        load(data, mapping)
+    except DataError as e:
+        return _fail(f"the data cannot be used: {e}")
 
     return _execute(cfg, run_id, out, data, mapping, lang, jobs, job_list, skipped, cli_params)
 
