@@ -99,7 +99,7 @@ def test_run_publishes_pages_manifest_and_progress(runs):
     assert "[3/3]" in res.stderr and "\x1b[" not in res.stderr  # progress, no colours off a tty
     assert sorted(p.name for p in run.iterdir()) == [
         "data_quality.html", "fail_report.failed.ipynb", "index.html", "manifest.json", "ok_report.html",
-        "workers.log"]
+        "quarantine", "workers.log"]
     m = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
     assert m["status"] == "failed" and [r["name"] for r in m["reports"]] == ["data_quality", "ok_report", "fail_report"]
     assert [r["status"] for r in m["reports"]] == ["ok", "ok", "failed"]
@@ -238,3 +238,12 @@ def test_screenshots_are_not_blank(runs, width, tmp_path):
         assert ImageStat.Stat(img.crop((0, 0, width, 200))).stddev[0] > 5, f"{png}: empty header"
         stat = ImageStat.Stat(img)
         assert stat.stddev[0] > 10, f"{png} looks blank"
+
+
+def test_quarantined_rows_land_beside_the_run_output(runs):
+    # the review whose created_at is a script tag is quarantined into <run>/quarantine/reviews.csv
+    q = runs["run"] / "quarantine" / "reviews.csv"
+    assert q.is_file()
+    rows = list(csv.DictReader(q.open(encoding="utf-8-sig")))
+    assert len(rows) >= 1 and all(r["reason"] for r in rows)
+    assert any("created_at" in r["reason"] for r in rows)
