@@ -4,7 +4,7 @@
   DuckDB versions) vs pm4py's ``discover_dfg`` + ``get_variants``; the
   directly-follows counts are checked equal.
 * survival: the Kaplan-Meier curve of days to the next order (the curve
-  ``insight.journey.time_to_next_order`` draws), insight's KM vs lifelines'
+  ``insight.retention.time_to_next_order`` draws), insight's KM vs lifelines'
   ``KaplanMeierFitter``; survival probabilities checked equal.
 * BG/NBD: ``insight.clv.fit_bgnbd`` vs lifetimes' ``BetaGeoFitter`` on the same
   summary (no penalizer), parameters compared to 3 decimals.
@@ -67,16 +67,16 @@ def journey(ds, repeat: int = 2) -> dict:
 
 
 def survival(ds, repeat: int = 2) -> dict:
-    from insight import journey as J
+    from insight import retention as R
 
-    fe = J.first_experience(ds)
+    fe = R.first_experience(ds)
     dur = np.where(fe["days_to_next"].notna(), fe["days_to_next"], fe["observed_days"]).astype(float)
     dur = np.maximum(dur, 1e-9)
     status = fe["days_to_next"].notna().to_numpy().astype(int)
     res: dict = {"customers": len(dur), "events": int(status.sum())}
     km = _insight_km()
     (tab, res["insight_s"]) = best(lambda: km(dur, status), repeat)
-    _, res["time_to_next_order_s"] = best(lambda: J.time_to_next_order(ds), 1)
+    _, res["time_to_next_order_s"] = best(lambda: R.time_to_next_order(ds), 1)
     try:
         from lifelines import KaplanMeierFitter
     except ImportError as e:
@@ -92,12 +92,12 @@ def survival(ds, repeat: int = 2) -> dict:
 
 
 def _insight_km():
-    """insight's Kaplan-Meier as (times, survival) -- the journey module's if it has one."""
-    from insight import journey as J
+    """insight's Kaplan-Meier as (times, survival) -- the retention module's if it has one."""
+    from insight import retention as R
 
     for name in ("kaplan_meier", "km", "survival_curve"):
-        if hasattr(J, name):
-            fn = getattr(J, name)
+        if hasattr(R, name):
+            fn = getattr(R, name)
             return lambda d, s: _times_surv(fn(d, s))
     from insight import complaints as C
 

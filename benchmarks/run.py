@@ -161,13 +161,13 @@ def st_journey():
     j.transitions(log)
     j.variants(log)
     j.stage_times(log)
-    j.cohorts(ds.orders)
+    importlib.import_module("insight.retention").cohorts(ds.orders)
     return len(log)
 
 
 def st_survival():
-    j = importlib.import_module("insight.journey")
-    j.time_to_next_order(_ds())
+    r = importlib.import_module("insight.retention")
+    r.time_to_next_order(_ds())
     return len(_ds().orders)
 
 
@@ -332,8 +332,8 @@ def run_size(order_lines: int, seed: int, data_root: Path, stages: list[str], lo
     ds, read_s = read_tables(folder)
     DATA.clear()
     DATA.update(ds=ds, folder=folder)
-    for mod in ("insight.metrics", "insight.segments", "insight.clv", "insight.journey", "insight.data",
-                "insight.complaints", "insight.returns", "insight.delivery", "insight.followup",
+    for mod in ("insight.metrics", "insight.segments", "insight.clv", "insight.journey", "insight.retention",
+                "insight.data", "insight.complaints", "insight.returns", "insight.delivery", "insight.followup",
                 "insight.claims", "insight.engine", "statsmodels.api", "hazm"):
         try:
             importlib.import_module(mod)     # imports happen once, not in each stage's time

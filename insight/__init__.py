@@ -17,6 +17,7 @@ _SUBMODULES = {
     "metrics", "complaints", "returns", "delivery", "segments", "clv", "journey",
     "drivers", "followup", "claims", "plots", "report", "engine", "show", "stats",
     "quality", "phrases", "plots_text", "plots_journey", "narrative", "summary",
+    "retention",
 }
 
 

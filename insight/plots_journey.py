@@ -15,7 +15,7 @@ from insight.journey import EVENTS_FA, END, START
 from insight.segments import GRID, SEGMENTS, SEGMENTS_FA
 from insight.summary import CLAIM_NAMES
 
-#: repurchase-model term (``journey.repurchase_model``) -> (fa, en) display label
+#: repurchase-model term (``retention.repurchase_model``) -> (fa, en) display label
 TERMS = {"late": ("تحویل با تأخیر", "late delivery"), "complaint": ("شکایت", "complaint"),
          "slow_resolution": ("حل کند شکایت (بیش از ۲۴ ساعت)", "slow resolution (> 24 h)"),
          "unresolved": ("شکایت حل‌نشده", "unresolved complaint"), "returned": ("مرجوعی", "return"),
@@ -200,7 +200,7 @@ def variants_bars(variants: pd.DataFrame, *, lang: str = "fa", ax=None):
 
 
 def retention_heatmap(cohort_table: pd.DataFrame, *, lang: str = "fa", ax=None):
-    """Cohort x months-since-first-order retention (``journey.cohorts`` output)."""
+    """Cohort x months-since-first-order retention (``retention.cohorts`` output)."""
     ax = _ax(ax, (10, 6))
     m = cohort_table.pivot(index="cohort", columns="offset", values="retention")
     sns.heatmap(m, ax=ax, cmap="YlGnBu", annot=m.shape[1] <= 14, fmt=".0%", annot_kws={"size": 7},
@@ -212,7 +212,7 @@ def retention_heatmap(cohort_table: pd.DataFrame, *, lang: str = "fa", ax=None):
 
 def km_curves(result, *, lang: str = "fa", ax=None):
     """Kaplan-Meier 'share who ordered again' curves per group with CI bands
-    (``journey.time_to_next_order`` result); log-rank p in the title."""
+    (``retention.time_to_next_order`` result); log-rank p in the title."""
     ax = _ax(ax)
     names_fa = {"on_time": "تحویل به‌موقع", "late": "تحویل با تأخیر", "complaint_resolved": "شکایت حل‌شده",
                 "complaint_unresolved": "شکایت حل‌نشده", "return": "مرجوعی", "unknown": "نامشخص"}
@@ -232,7 +232,7 @@ def km_curves(result, *, lang: str = "fa", ax=None):
 
 
 def odds_ratios(model, *, lang: str = "fa", labels: dict[str, str] | None = None, ax=None):
-    """Forest plot of odds ratios with CIs (``journey.repurchase_model`` result).
+    """Forest plot of odds ratios with CIs (``retention.repurchase_model`` result).
 
     ``labels``: term -> display label (default ``TERMS_FA`` / ``TERMS_EN`` by ``lang``);
     a term not in it is shown as is."""

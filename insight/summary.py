@@ -323,7 +323,7 @@ def worst_attribute(summary: pd.DataFrame, *, min_n: int = 30) -> str | None:
 
 def repurchase_rate(first_exp: pd.DataFrame, days: int = 90, alpha: float = ALPHA) -> Estimate:
     """Share of first-time customers who ordered again within ``days`` of their first
-    order, among those observed for at least ``days`` (``insight.journey.first_experience``
+    order, among those observed for at least ``days`` (``insight.retention.first_experience``
     output: days_to_next, observed_days).  Wilson CI."""
     obs = first_exp["observed_days"].to_numpy(dtype=float) >= days
     nxt = first_exp["days_to_next"].to_numpy(dtype=float)
