@@ -132,6 +132,23 @@ def sentences(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=1)
+def _lemmatizer():
+    from hazm import Lemmatizer
+
+    return Lemmatizer()
+
+
+def lemmas(words) -> list[str]:
+    """hazm's lemma of each word (``کتاب‌ها`` -> ``کتاب``; verbs give hazm's ``past#present``
+    stem pair, e.g. ``می‌روم`` -> ``رفت#رو``).  Vocabularies repeat, so each distinct word is
+    lemmatized once per call.  Takes the tokens of :func:`tokenize`."""
+    words = list(words)
+    lem = _lemmatizer()
+    cache = {w: lem.lemmatize(w) for w in dict.fromkeys(words)}
+    return [cache[w] for w in words]
+
+
+@lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
     """hazm's Persian stop-word list (normalized spelling, with ZWNJ)."""
     from hazm.utils import stopwords_list

@@ -227,3 +227,18 @@ def test_tokenize_sentences_stopwords():
     assert text.sentences(float("nan")) == []
     sw = text.stopwords()
     assert isinstance(sw, frozenset) and "و" in sw and "از" in sw and len(sw) > 300
+
+
+# lemmas: hazm's Lemmatizer, one row a case
+LEMMAS = [
+    ("کتاب‌ها", "کتاب"),      # plural suffix -ها removed
+    ("می‌روم", "رفت#رو"),     # a verb gives hazm's past#present stem pair
+    ("رفتند", "رفت#رو"),      # same verb, another person and tense
+    ("خوب", "خوب"),           # an adjective is its own lemma
+]
+
+
+def test_lemmas_match_hazm_and_keep_order():
+    from insight.text import lemmas
+    words = [w for w, _ in LEMMAS] * 2
+    assert lemmas(words) == [lem for _, lem in LEMMAS] * 2
