@@ -95,6 +95,27 @@ def lookup(values, uniques: pd.Index) -> np.ndarray:
     return np.asarray(uniques.get_indexer(values), dtype=np.int64)
 
 
+def lookup_many(values_list, uniques: pd.Index) -> list[np.ndarray]:
+    """``[lookup(v, uniques) for v in values_list]`` with one Arrow hash lookup for all of
+    them: ``index_in`` hashes its value set on every call (~0.07 s for 500k order ids),
+    so looking several columns up in the same ``uniques`` at once hashes it once."""
+    values_list = list(values_list)
+    ua = getattr(getattr(uniques, "array", None), "_pa_array", None)
+    vas = [getattr(getattr(v, "array", None), "_pa_array", None) for v in values_list]
+    if (len(values_list) > 1 and ua is not None and all(va is not None for va in vas)
+            and len({va.type for va in vas}) == 1
+            and pa.types.is_string(vas[0].type) == pa.types.is_string(ua.type)):
+        try:
+            vs = ua.combine_chunks() if isinstance(ua, pa.ChunkedArray) else ua
+            chunks = [c for va in vas for c in (va.chunks if isinstance(va, pa.ChunkedArray) else [va])]
+            r = pc.index_in(pa.chunked_array(chunks, type=vas[0].type), value_set=vs)
+            out = np.asarray(r.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+            return np.split(out, np.cumsum([len(va) for va in vas])[:-1])
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+            pass
+    return [lookup(v, uniques) for v in values_list]
+
+
 def group_first(values: pd.Series, g: np.ndarray, n_groups: int) -> pd.Series:
     """First non-missing value of ``values`` per group code ``g`` (-1 = no group), like
     ``groupby(...).first()``; groups without a value get NA.  Keeps the dtype."""

@@ -297,17 +297,32 @@ def _as_of(ds, as_of) -> int:
     return int(_ns(ds.orders["order_date"]).max())
 
 
-def _cust_col(df: pd.DataFrame, ot: OrderTable) -> np.ndarray:
-    """Customer code of each row of ``df``: its customer_id, else via order_id.  -1 = unknown."""
+def _cust_col(df: pd.DataFrame, ot: OrderTable, looked: dict | None = None) -> np.ndarray:
+    """Customer code of each row of ``df``: its customer_id, else via order_id.  -1 = unknown.
+    ``looked``: precomputed lookups from ``_lookup_frames`` (else looked up here)."""
     idx = ot.customer_index()
     code = np.full(len(df), -1, dtype=np.int64)
     if "customer_id" in df.columns:
-        code = _ev.lookup(df["customer_id"], idx)
+        code = looked[(id(df), "customer_id")] if looked else _ev.lookup(df["customer_id"], idx)
     if "order_id" in df.columns and (code < 0).any():
-        oi = _ev.lookup(df["order_id"], ot.order_index())
+        oi = looked[(id(df), "order_id")] if looked else _ev.lookup(df["order_id"], ot.order_index())
         via = np.where(oi >= 0, ot.cust[np.maximum(oi, 0)], -1)
         code = np.where(code >= 0, code, via)
     return code
+
+
+def _lookup_frames(frames, ot: OrderTable) -> dict:
+    """(id(frame), column) -> codes of the frames' customer_id (in ``ot.customer_index()``)
+    and order_id (in ``ot.order_index()``): one batched Arrow lookup per index instead of
+    one per frame and column (each lookup re-hashes the ~500k order ids at 1M lines)."""
+    frames = list({id(f): f for f in frames if f is not None}.values())
+    out = {}
+    for col, idx in (("customer_id", ot.customer_index), ("order_id", ot.order_index)):
+        fs = [f for f in frames if col in f.columns]
+        if fs:
+            for f, r in zip(fs, _ev.lookup_many([f[col] for f in fs], idx())):
+                out[(id(f), col)] = r
+    return out
 
 
 def _search_customer_time(cust_sorted, date_sorted, c, t):
@@ -351,11 +366,12 @@ def event_log(ds, *, churn_days: int = 180, as_of=None) -> pd.DataFrame:
     ev.append(np.where(late[dv] == 1, E["delivered_late"], E["delivered_on_time"]).astype(np.int8))
     oix.append(np.flatnonzero(dv))
     unknown_ids: list[np.ndarray] = []  # customers with events but no orders (e.g. prospects)
+    looked = _lookup_frames((ds.returns, ds.complaints, ds.reviews, ds.surveys), ot)
 
     def add(df, name, date_col):
         if df is None or date_col not in df.columns:
             return
-        c = _cust_col(df, ot)
+        c = _cust_col(df, ot, looked)
         t = _ns(df[date_col])
         m = (t != _NAT) & (t <= asof)
         if "customer_id" in df.columns:
@@ -367,7 +383,7 @@ def event_log(ds, *, churn_days: int = 180, as_of=None) -> pd.DataFrame:
         m &= c != -1
         codes.append(c[m]); ts.append(t[m]); ev.append(np.full(int(m.sum()), E[name], np.int8))
         if "order_id" in df.columns:
-            oix.append(_ev.lookup(df["order_id"], ot.order_index())[m])
+            oix.append(looked[(id(df), "order_id")][m])
         else:
             oix.append(np.full(int(m.sum()), -1))
 
