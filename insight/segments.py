@@ -214,8 +214,11 @@ def _isin_ids(index: pd.Index, ids: pd.Series, *, nulls_match: bool = False) -> 
     if ia is not None and va is not None:
         import pyarrow as pa
         import pyarrow.compute as pc
-        if pa.types.is_string(ia.type) and pa.types.is_string(va.type):
+        text = lambda t: pa.types.is_string(t) or pa.types.is_large_string(t)
+        if text(ia.type) and text(va.type):
             vs = va.combine_chunks() if isinstance(va, pa.ChunkedArray) else va
+            if vs.type != ia.type:
+                vs = vs.cast(ia.type)
             return np.asarray(pc.is_in(ia, value_set=vs, skip_nulls=not nulls_match)
                               .to_numpy(zero_copy_only=False), dtype=bool)
     if nulls_match:
