@@ -13,7 +13,7 @@ from insight.data.parse import Issues, parse_table
 from insight.data.readers import FileCache, read_table
 from insight.data.report import DataError, TableReport, ValidationReport
 from insight.data.validate import (PARENT_KEY, check_duplicates, check_references, check_return_dates,
-                                   check_values, reasons, summarize)
+                                   check_values, reasons, reference_masks, summarize)
 
 MAPPING_NAMES = ("mapping.yml", "mapping.yaml")
 
@@ -112,23 +112,10 @@ def load(path, mapping=None, *, quarantine_dir=None, today=None) -> Dataset:
     parents = _ParentKeys()
     cache = FileCache()
     qparts = []
-    for table in TABLES:
-        spec = m.tables.get(table)
-        if spec is None:
-            frames[table] = None
-            report.missing.append(table)
-            continue
-        raw = read_table(spec, base, cache)
-        n = len(raw.frame)
-        if n == 0 and len(raw.bad_lines) == 0 and table == "orders":
-            raise DataError(f"{', '.join(raw.files)}: orders has a header but no rows. "
-                            "Export the orders again; every report needs them.")
-        issues = Issues(n, notes=list(m.notes.get(table, [])) + list(raw.notes))
-        df, rawtext = parse_table(raw, spec, m, issues)
-        check_values(table, df, rawtext, issues, today=today_ts, ces_scale=m.ces_scale)
-        if table == "returns":
-            check_return_dates(df, issues, frames.get("orders"))
-        check_references(table, df, issues, parents)
+    pending = []  # tables no other table refers to: finished together (one is_in per parent)
+
+    def finish(table, raw, n, issues, df):
+        check_references(table, df, issues, parents, found)
         check_duplicates(table, df, issues, raw.source_row)
         bad = issues.bad()
         rows = np.flatnonzero(bad)
@@ -145,6 +132,33 @@ def load(path, mapping=None, *, quarantine_dir=None, today=None) -> Dataset:
             rows_quarantined=len(rows) + nbad, problems=summarize(issues, raw.source_row))
         if len(rows) or nbad:
             qparts.append(_quarantine_frame(table, raw, rows, reasons(issues, rows)))
+
+    found = None
+    names = list(TABLES)
+    for table in TABLES:
+        spec = m.tables.get(table)
+        if spec is None:
+            frames[table] = None
+            report.missing.append(table)
+            continue
+        raw = read_table(spec, base, cache)
+        n = len(raw.frame)
+        if n == 0 and len(raw.bad_lines) == 0 and table == "orders":
+            raise DataError(f"{', '.join(raw.files)}: orders has a header but no rows. "
+                            "Export the orders again; every report needs them.")
+        issues = Issues(n, notes=list(m.notes.get(table, [])) + list(raw.notes))
+        df, rawtext = parse_table(raw, spec, m, issues)
+        check_values(table, df, rawtext, issues, today=today_ts, ces_scale=m.ces_scale)
+        if table == "returns":
+            check_return_dates(df, issues, frames.get("orders"))
+        if table in PARENT_KEY or any(t in PARENT_KEY for t in names[names.index(table) + 1:]):
+            finish(table, raw, n, issues, df)
+        else:
+            pending.append((table, raw, n, issues, df))
+    if pending:
+        found = reference_masks({t[0]: t[4] for t in pending}, parents)
+        for item in pending:
+            finish(*item)
     if qparts:
         report.quarantined = pd.concat(qparts, ignore_index=True)
     if quarantine_dir is not None:

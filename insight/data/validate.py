@@ -115,15 +115,50 @@ def check_duplicates(table: str, df: pd.DataFrame, issues: Issues, source_row: n
         issues.add(dup, pk, "duplicate", vals)
 
 
-def check_references(table: str, df: pd.DataFrame, issues: Issues, parents: dict[str, pd.Series]) -> None:
-    """Ids that must exist in a loaded parent table (customers, products, orders)."""
+def check_references(table: str, df: pd.DataFrame, issues: Issues, parents: dict[str, pd.Series],
+                     found: dict | None = None) -> None:
+    """Ids that must exist in a loaded parent table (customers, products, orders).
+    ``found``: ``(table, column) -> isin mask`` precomputed by ``reference_masks``."""
     for col, parent in REFERENCES.get(table, {}).items():
         keys = parents.get(parent)
         if keys is None or col not in df:
             continue
         v = df[col]
-        bad = v.notna().to_numpy() & ~isin(v, keys)
+        hit = found[(table, col)] if found is not None and (table, col) in found else isin(v, keys)
+        bad = v.notna().to_numpy() & ~hit
         issues.add(bad, col, f"not in {parent}", v)
+
+
+def reference_masks(tables: dict[str, pd.DataFrame], parents: dict[str, pd.Series]) -> dict:
+    """``(table, column) -> isin(column, parent keys)`` for the ``REFERENCES`` of several
+    tables, with one Arrow ``is_in`` per parent: ``is_in`` hashes its value set on every
+    call (~0.07 s for 500k order ids), so the child columns of one parent are looked up
+    together.  Columns that are not Arrow strings of one type are left to ``isin``."""
+    out = {}
+    by_parent: dict[str, list] = {}
+    for table, df in tables.items():
+        for col, parent in REFERENCES.get(table, {}).items():
+            if col in df:
+                by_parent.setdefault(parent, []).append((table, col))
+    for parent, cols in by_parent.items():
+        keys = parents.get(parent)
+        if keys is None or len(cols) < 2:
+            continue
+        vas = [getattr(tables[t][c].array, "_pa_array", None) for t, c in cols]
+        if any(va is None for va in vas) or len({va.type for va in vas}) != 1:
+            continue
+        try:
+            ks = keys if isinstance(keys, (pa.Array, pa.ChunkedArray)) else keys.array._pa_array
+            if isinstance(ks, pa.ChunkedArray):
+                ks = ks.combine_chunks()
+            chunks = [ch for va in vas for ch in (va.chunks if isinstance(va, pa.ChunkedArray) else [va])]
+            hit = np.asarray(pc.is_in(pa.chunked_array(chunks, type=vas[0].type), value_set=ks)
+                             .to_numpy(zero_copy_only=False), dtype=bool)
+        except (AttributeError, pa.ArrowException):
+            continue
+        for key, h in zip(cols, np.split(hit, np.cumsum([len(va) for va in vas])[:-1])):
+            out[key] = h
+    return out
 
 
 def check_return_dates(df: pd.DataFrame, issues: Issues, orders: pd.DataFrame | None) -> None:
