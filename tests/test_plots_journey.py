@@ -1,6 +1,4 @@
 """insight.plots_journey: Persian display labels for model terms and claim ids."""
-import io
-import warnings
 from types import SimpleNamespace
 
 import matplotlib
@@ -11,6 +9,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from plotting import render  # noqa: E402
 
 from insight import plots_journey as pj  # noqa: E402
 from insight.summary import CLAIM_NAMES  # noqa: E402
@@ -22,12 +21,7 @@ def _close():
     plt.close("all")
 
 
-def _render(ax):
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", UserWarning)   # a missing glyph fails
-        buf = io.BytesIO()
-        ax.figure.savefig(buf, format="png")
-    assert buf.getvalue()[:4] == b"\x89PNG"
+_render = render  # tests/plotting.py
 
 
 def _model():
