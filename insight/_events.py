@@ -91,7 +91,7 @@ def lookup(values, uniques: pd.Index) -> np.ndarray:
             r = pc.index_in(va, value_set=vs)
             return np.asarray(r.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
-            pass
+            pass  # Arrow cannot match these two types: pandas' get_indexer below does
     return np.asarray(uniques.get_indexer(values), dtype=np.int64)
 
 
@@ -112,7 +112,7 @@ def lookup_many(values_list, uniques: pd.Index) -> list[np.ndarray]:
             out = np.asarray(r.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
             return np.split(out, np.cumsum([len(va) for va in vas])[:-1])
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
-            pass
+            pass  # Arrow cannot match these types in one batch: look each frame up on its own
     return [lookup(v, uniques) for v in values_list]
 
 
