@@ -30,7 +30,8 @@ from scipy import stats as sps
 
 from insight._events import lookup
 from insight import stats as _stats
-from insight.journey import _NAT, _NS_DAY, _as_of, _late, _ns, _search_customer_time, order_cache, order_table
+from insight.journey import (_NAT, _NS_DAY, _as_of, _late, _ns, _search_customer_time, order_cache,
+                             order_of_events, order_table)
 
 VERDICTS = ("supported", "contradicted", "cannot_test")
 MIN_N = 30
@@ -93,15 +94,7 @@ def _orders_view(ds, churn_days: int, as_of):
     c = ds.complaints
     if c is not None and "opened_at" in c.columns:
         t = _ns(c["opened_at"])
-        oi = lookup(c["order_id"], oidx) if "order_id" in c.columns else np.full(len(c), -1)
-        miss = (oi < 0) & (t != _NAT)
-        if miss.any():
-            cc = lookup(c["customer_id"][miss], ot.customer_index())
-            pos = np.full(miss.sum(), -1)
-            ok = cc >= 0
-            pos[ok] = _search_customer_time(ot.cust, ot.date, cc[ok], t[miss][ok])
-            oi = oi.copy()
-            oi[np.flatnonzero(miss)] = pos
+        oi = order_of_events(ot, c, t)
         m = oi >= 0
         comp[oi[m]] = True
         if "resolved_at" in c.columns:

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from insight import stats as _stats
-from insight.journey import _NAT, _NS_DAY, _late, _ns, _search_customer_time, order_table
+from insight.journey import _NAT, _NS_DAY, _late, _ns, _search_customer_time, order_of_events, order_table
 
 QUADRANTS = {
     "fix first": "اولویت اصلاح",
@@ -72,7 +72,6 @@ def build_driver_table(ds, target: str = "nps", *, source: str | None = None) ->
                          np.maximum(ot.delivered // _NS_DAY - ot.promised // _NS_DAY, 0), np.nan)
     deliv_days = np.where(ot.delivered != _NAT, ot.delivered // _NS_DAY - ot.date // _NS_DAY, np.nan)
     # complaints / returns tied to an order (order_id, else latest order at or before the event)
-    oidx = ot.order_index()
 
     def per_order(df, dcol, rcol=None):
         hit = np.zeros(n_ord, bool)
@@ -80,15 +79,7 @@ def build_driver_table(ds, target: str = "nps", *, source: str | None = None) ->
         if df is None or dcol not in df.columns:
             return hit, unres, False
         tt = _ns(df[dcol])
-        o = oidx.get_indexer(df["order_id"]) if "order_id" in df.columns else np.full(len(df), -1)
-        miss = (o < 0) & (tt != _NAT)
-        if miss.any() and "customer_id" in df.columns:
-            cc = ot.customer_index().get_indexer(df["customer_id"].to_numpy()[miss])
-            p = np.full(miss.sum(), -1)
-            ok = cc >= 0
-            p[ok] = _search_customer_time(ot.cust, ot.date, cc[ok], tt[miss][ok])
-            o = o.copy()
-            o[np.flatnonzero(miss)] = p
+        o = order_of_events(ot, df, tt)
         m = o >= 0
         hit[o[m]] = True
         if rcol is not None:

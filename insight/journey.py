@@ -340,6 +340,22 @@ def _search_customer_time(cust_sorted, date_sorted, c, t):
     return np.where(ok, pos, -1)
 
 
+def order_of_events(ot, df, t):
+    """Row of ``ot`` (the order table) each event row of ``df`` belongs to: its ``order_id``
+    when given and known, else the customer's last order at or before the event time ``t``
+    (int64 ns); -1 when neither applies."""
+    o = _ev.lookup(df["order_id"], ot.order_index()) if "order_id" in df.columns else np.full(len(df), -1)
+    miss = (o < 0) & (t != _NAT)
+    if miss.any() and "customer_id" in df.columns:
+        cc = _ev.lookup(df["customer_id"][miss], ot.customer_index())
+        pos = np.full(miss.sum(), -1)
+        ok = cc >= 0
+        pos[ok] = _search_customer_time(ot.cust, ot.date, cc[ok], t[miss][ok])
+        o = o.copy()
+        o[np.flatnonzero(miss)] = pos
+    return o
+
+
 # --------------------------------------------------------------------------- event log
 def event_log(ds, *, churn_days: int = 180, as_of=None) -> pd.DataFrame:
     """The journey as a tidy event log: customer_id, event (categorical, ``EVENTS``),
