@@ -277,8 +277,9 @@ def period_labels(dates, period: str = "month", calendar: str = "jalali") -> pd.
     return out
 
 
-def _labels(dates, period, calendar) -> pd.DataFrame:
-    """Prefer the shared ``insight.dates.jalali_period`` for Jalali labels when present."""
+def _labels_direct(dates, period, calendar) -> pd.DataFrame:
+    """Labels of each date, computed date by date (prefers ``insight.dates.jalali_period``
+    for the Jalali labels when present)."""
     out = period_labels(dates, period, calendar)
     if calendar == "jalali":
         try:
@@ -292,6 +293,91 @@ def _labels(dates, period, calendar) -> pd.DataFrame:
         except Exception:  # an unexpected signature: keep our own labels
             pass
     return out
+
+
+def _period_codes(dates, period, calendar) -> tuple[np.ndarray, pd.DataFrame]:
+    """The period of each date as a code into a small table of distinct periods.
+
+    Returns ``(code, table)``: ``code`` (int64, one per date, -1 where the date is
+    missing) indexes ``table``, which has one row per distinct (``period``,
+    ``period_start``) pair, sorted by period label then start -- the order
+    ``groupby(["period", "period_start"], sort=True)`` gives.  A label depends only on
+    the calendar day, so the labels are computed once per distinct day (a few hundred)
+    rather than once per row (building 100k+ label strings is the slow part).
+    """
+    d = pd.Series(pd.to_datetime(dates))
+    if isinstance(d.dtype, np.dtype) and d.dtype.kind == "M":  # naive: one label per day
+        day_code, days = pd.factorize(d.dt.normalize())
+        lab = _labels_direct(pd.Series(days), period, calendar)
+    else:  # tz-aware or unusual input: label each date itself
+        day_code = np.arange(len(d))
+        lab = _labels_direct(d.reset_index(drop=True), period, calendar)
+    ok = (lab["period"].notna() & lab["period_start"].notna()).to_numpy()
+    pc, pu = pd.factorize(lab["period"], sort=True)
+    sc, su = pd.factorize(lab["period_start"], sort=True)
+    pair = pc.astype(np.int64) * max(len(su), 1) + sc
+    uniq, inv = np.unique(pair[ok], return_inverse=True)
+    day_pair = np.full(len(lab), -1, dtype=np.int64)
+    day_pair[ok] = inv
+    table = pd.DataFrame({"period": pu.take(uniq // max(len(su), 1)),
+                          "period_start": su.take(uniq % max(len(su), 1))})
+    code = np.where(day_code >= 0, day_pair[np.maximum(day_code, 0)] if len(day_pair) else -1, -1)
+    return np.asarray(code, dtype=np.int64), table
+
+
+def _labels(dates, period, calendar) -> pd.DataFrame:
+    """``period`` (str) and ``period_start`` of each date, indexed like ``dates`` (Jalali
+    labels from ``insight.dates.jalali_period`` when present); computed per distinct day."""
+    index = dates.index if isinstance(dates, pd.Series) else pd.RangeIndex(len(dates))
+    code, table = _period_codes(dates, period, calendar)
+    take = np.where(code >= 0, code, -1)
+    out = pd.DataFrame({c: table[c].array.take(take, allow_fill=True) for c in table.columns},
+                       index=index)
+    return out
+
+
+def _group_ids(keys: list[tuple[np.ndarray, pd.DataFrame]], keep: np.ndarray):
+    """Group rows on several keys given as integer codes.
+
+    ``keys``: one ``(code, table)`` per key -- ``code`` per row (-1 = missing) indexes the
+    rows of ``table`` (the key's column(s)), whose order is the key's sort order.  Rows
+    where ``keep`` is False or any code is -1 are left out.  Returns ``(rows, gid,
+    groups)``: the positions of the rows kept, their group id, and one row per observed
+    key combination (columns of all tables), in sorted key order -- what
+    ``groupby(keys, sort=True, observed=True)`` gives, without hashing strings.
+    """
+    keep = keep.copy()
+    for code, _ in keys:
+        keep &= code >= 0
+    rows = np.flatnonzero(keep)
+    if not keys:
+        return rows, np.zeros(len(rows), dtype=np.int64), pd.DataFrame(index=pd.RangeIndex(1))
+    sizes = [max(len(t), 1) for _, t in keys]
+    if float(np.prod(sizes, dtype="float64")) < 2.0 ** 62:  # one mixed-radix int64 key
+        comb = np.zeros(len(rows), dtype=np.int64)
+        for (code, _), size in zip(keys, sizes):
+            comb = comb * size + code[rows]
+        uniq, gid = np.unique(comb, return_inverse=True)
+        parts = []
+        for size in sizes[::-1]:
+            uniq, r = np.divmod(uniq, size)
+            parts.append(r)
+        parts = parts[::-1]
+    else:  # too many combinations for one int64: sort the code tuples
+        stacked = np.stack([code[rows] for code, _ in keys], axis=1)
+        uq, gid = np.unique(stacked, axis=0, return_inverse=True)
+        parts = [uq[:, j] for j in range(len(keys))]
+    cols = {}
+    for (_, table), part in zip(keys, parts):
+        for c in table.columns:
+            cols[c] = table[c].array.take(part)
+    return rows, np.asarray(gid, dtype=np.int64).ravel(), pd.DataFrame(cols)
+
+
+def _column_key(s: pd.Series) -> tuple[np.ndarray, pd.DataFrame]:
+    """A group column as ``(code, table)`` for :func:`_group_ids` (sorted, -1 = missing)."""
+    code, uniq = pd.factorize(s, sort=True)
+    return np.asarray(code, dtype=np.int64), pd.DataFrame({s.name: uniq})
 
 
 # ---------------------------------------------------------------- grouped
@@ -324,59 +410,53 @@ def by(df: pd.DataFrame, metric: str = "nps", *, date: str | None = None,
         raise KeyError(f"group column(s) {missing} not in frame")
     lo_hi = {"nps": (0, 10), "ces": (1, scale or 5)}.get(metric, (1, scale or 5))
     _scores(df[column], *lo_hi, column)  # raises on non-numeric or out-of-range answers
-    vals = pd.to_numeric(df[column], errors="coerce").astype("float64")
+    v = pd.to_numeric(df[column], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
-    work = pd.DataFrame({"_v": vals}, index=df.index)
-    keys: list[str] = []
+    # group on integer codes (periods computed once per distinct day), not on strings
+    keys: list[tuple[np.ndarray, pd.DataFrame]] = []
     if period is not None:
         date = date or _default_date(df)
         if date is None or date not in df.columns:
             raise KeyError(f"no date column for period grouping (give date=; looked for {DATE_COLUMNS})")
-        lab = _labels(df[date], period, calendar)
-        work["period"] = lab["period"]
-        work["period_start"] = lab["period_start"]
-        keys += ["period", "period_start"]
-    for g in groups:
-        work[g] = df[g]
-    keys += groups
-    work = work[work["_v"].notna()]
-    if keys:
-        work = work.dropna(subset=keys)
+        keys.append(_period_codes(df[date], period, calendar))
+    keys += [_column_key(df[g]) for g in groups]
+    rows, gid, res = _group_ids(keys, ~np.isnan(v))
+    v = v[rows]
+    ng = len(res)
+    n = np.bincount(gid, minlength=ng).astype("int64")
 
     if metric == "nps":
-        work["_p"] = (work["_v"] >= 9).astype("float64")
-        work["_d"] = (work["_v"] <= 6).astype("float64")
-        agg = (work.groupby(keys, sort=True, observed=True)[["_p", "_d", "_v"]]
-               .agg(k_p=("_p", "sum"), k_d=("_d", "sum"), n=("_v", "size")) if keys else
-               pd.DataFrame({"k_p": [work["_p"].sum()], "k_d": [work["_d"].sum()], "n": [len(work)]}))
-        val, lo, hi, _, pp, pdt = _nps_from_counts(agg["k_p"], agg["k_d"], agg["n"], alpha)
-        res = pd.DataFrame({"value": val, "ci_low": lo, "ci_high": hi, "n": agg["n"].astype("int64"),
-                            "promoters": pp, "detractors": pdt}, index=agg.index)
+        k_p = np.bincount(gid, weights=(v >= 9).astype("float64"), minlength=ng)
+        k_d = np.bincount(gid, weights=(v <= 6).astype("float64"), minlength=ng)
+        val, lo, hi, _, pp, pdt = _nps_from_counts(k_p, k_d, n, alpha)
+        stats = {"value": val, "ci_low": lo, "ci_high": hi, "n": n, "promoters": pp,
+                 "detractors": pdt}
     elif metric == "top2":
-        thr = _top2_threshold(scale or 5)
-        work["_t"] = (work["_v"] >= thr).astype("float64")
-        agg = (work.groupby(keys, sort=True, observed=True)["_t"].agg(k="sum", n="size") if keys
-               else pd.DataFrame({"k": [work["_t"].sum()], "n": [len(work)]}))
-        lo, hi = st.wilson_ci(agg["k"], agg["n"], alpha)
-        res = pd.DataFrame({"value": agg["k"] / agg["n"], "ci_low": lo, "ci_high": hi,
-                            "n": agg["n"].astype("int64")}, index=agg.index)
+        k = np.bincount(gid, weights=(v >= _top2_threshold(scale or 5)).astype("float64"),
+                        minlength=ng)
+        lo, hi = st.wilson_ci(k, n, alpha)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            stats = {"value": k / n, "ci_low": lo, "ci_high": hi, "n": n}
     else:
-        thr = _top2_threshold(scale or 5)
-        work["_t"] = (work["_v"] >= thr).astype("float64")
-        agg = (work.groupby(keys, sort=True, observed=True).agg(
-            mean=("_v", "mean"), sd=("_v", "std"), n=("_v", "size"), t2=("_t", "mean")) if keys
-            else pd.DataFrame({"mean": [work["_v"].mean()], "sd": [work["_v"].std()],
-                               "n": [len(work)], "t2": [work["_t"].mean()]}))
-        lo, hi = st.t_ci_arrays(agg["mean"], agg["sd"], agg["n"], alpha)
+        t = (v >= _top2_threshold(scale or 5)).astype("float64")
+        if keys:  # pandas' grouped mean / std (Welford) on the int group id: same digits as before
+            g = pd.DataFrame({"_v": v, "_t": t}).groupby(gid, sort=True)
+            mean, sd, t2 = (g["_v"].mean().to_numpy(), g["_v"].std().to_numpy(),
+                            g["_t"].mean().to_numpy())
+        else:
+            mean, sd, t2 = (np.array([pd.Series(v).mean()]), np.array([pd.Series(v).std()]),
+                            np.array([pd.Series(t).mean()]))
+        lo, hi = st.t_ci_arrays(mean, sd, n, alpha)
         lo, hi = np.clip(lo, *lo_hi), np.clip(hi, *lo_hi)  # stay on the answer scale
-        res = pd.DataFrame({"value": agg["mean"], "ci_low": lo, "ci_high": hi,
-                            "n": agg["n"].astype("int64")}, index=agg.index)
+        stats = {"value": mean, "ci_low": lo, "ci_high": hi, "n": n}
         if metric == "csat":
-            res["top2_share"] = agg["t2"]
-    res = res.reset_index(drop=not keys)
-    if "period_start" in res.columns:
+            stats["top2_share"] = t2
+    nk = res.shape[1]
+    for c, x in stats.items():
+        res[c] = x
+    if period is not None:
         res = res.sort_values(["period_start", *groups], kind="stable").reset_index(drop=True)
-    res.insert(len(keys), "metric", metric)
+    res.insert(nk, "metric", metric)
     return res
 
 

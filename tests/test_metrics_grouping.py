@@ -1,0 +1,46 @@
+"""insight.metrics: period codes and grouping on integer codes (hand-computed)."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from insight import metrics
+
+
+def test_period_codes_one_label_per_day_and_missing_dates():
+    d = pd.Series(pd.to_datetime(["2024-03-20 23:00", None, "2024-03-19 08:00",
+                                  "2024-04-19 10:00", "2024-03-20 01:00"]))
+    code, table = metrics._period_codes(d, "month", "jalali")
+    # 19 March 2024 = 29 Esfand 1402; 20 March .. 19 April 2024 = Farvardin 1403 (1..31)
+    assert table["period"].tolist() == ["1402-12", "1403-01"]
+    assert table["period_start"].tolist() == list(pd.to_datetime(["2024-02-20", "2024-03-20"]))
+    assert code.tolist() == [1, -1, 0, 1, 1]
+    lab = metrics._labels(d.set_axis([5, 4, 3, 2, 1]), "month", "jalali")
+    assert lab.index.tolist() == [5, 4, 3, 2, 1]
+    assert lab["period"].tolist()[::2] == ["1403-01", "1402-12", "1403-01"]
+    assert lab["period"].isna().tolist() == [False, True, False, False, False]
+    assert lab["period_start"].iloc[3] == pd.Timestamp("2024-03-20")
+
+
+def test_by_groups_sorted_and_rows_with_missing_keys_left_out():
+    df = pd.DataFrame({
+        "submitted_at": pd.to_datetime(["2024-01-05", "2024-01-06", "2024-02-01", None,
+                                        "2024-01-07", "2024-02-02", "2024-01-08"]),
+        "touchpoint": ["web", "app", "app", "app", None, "web", "web"],
+        "csat": [5, 3, 4, 1, 2, np.nan, 1],
+    })
+    out = metrics.by(df, "csat", calendar="gregorian", by="touchpoint")
+    # kept: (Jan, web) 5 and 1; (Jan, app) 3; (Feb, app) 4 -- row 3 has no date, row 4 no
+    # touchpoint, row 5 no answer
+    assert out[["period", "touchpoint", "n"]].values.tolist() == [
+        ["2024-01", "app", 1], ["2024-01", "web", 2], ["2024-02", "app", 1]]
+    assert list(out.columns[:4]) == ["period", "period_start", "touchpoint", "metric"]
+    assert out["value"].tolist() == [3.0, 3.0, 4.0]
+    assert out["top2_share"].tolist() == [0.0, 0.5, 1.0]
+    # sd of [5, 1] = 2.8284; t(1) = 12.706 -> half width 25.4, clipped to the 1..5 scale
+    assert (out["ci_low"].iloc[1], out["ci_high"].iloc[1]) == (1.0, 5.0)
+    assert np.isnan(out["ci_low"].iloc[0])  # one answer: no CI
+    nps = metrics.by(df.assign(nps=[10, 9, 0, 5, 10, 7, 6]), "nps", period=None, by="touchpoint")
+    # app: 9, 0, 5 -> 1 promoter, 2 detractors of 3 = -33.3; web: 10, 7, 6 -> 1 - 1 = 0
+    assert nps["touchpoint"].tolist() == ["app", "web"]
+    assert nps["value"].tolist() == pytest.approx([-100 / 3, 0.0])
+    assert nps["n"].tolist() == [3, 3]
