@@ -79,6 +79,91 @@ def codes(frame: pd.DataFrame, col: str) -> tuple[np.ndarray, pd.Index]:
     return c, u
 
 
+def _content_fp(s: pd.Series):
+    """Like :func:`_fingerprint`, but also catches values edited in place: Arrow (str)
+    columns are immutable, so the array's identity is enough; numpy columns get a content
+    checksum (wrapping sums of the integer view: any single edited value changes it).
+    ``None`` when the column cannot be checked cheaply (then nothing is cached)."""
+    n, arr = _fingerprint(s)
+    if not isinstance(arr, np.ndarray):
+        return (n, arr)
+    if arr.dtype.kind not in "fiumMb" or arr.dtype.itemsize not in (1, 2, 4, 8):
+        return None
+    v = arr.view(f"i{arr.dtype.itemsize}").astype(np.int64, copy=False)
+    with np.errstate(over="ignore"):
+        return (n, arr.dtype.str, int(v.sum()), int(v[::7].sum()), int((v[::3] * 31).sum()))
+
+
+#: (id(frame), what) -> (weakref to frame, fingerprints of the columns read, value)
+_FRAMES: OrderedDict = OrderedDict()
+_FRAMES_MAX = 12
+
+
+def _per_frame(frame: pd.DataFrame, what, cols, build):
+    """``build()`` computed once per frame while the columns ``cols`` (those present) are
+    unchanged, for results that depend only on those columns.  Several analyses of one
+    report collapse the same 1M order lines; this does it once."""
+    cols = [c for c in dict.fromkeys(cols) if c in frame.columns]
+    fps = [_content_fp(frame[c]) for c in cols]
+    if any(fp is None for fp in fps):
+        return build()
+    fp = (tuple(frame.columns), len(frame), tuple(cols), fps)
+    key = (id(frame), what)
+    hit = _FRAMES.get(key)
+    if hit is not None and hit[0]() is frame and _same_fp(hit[1], fp):
+        _FRAMES.move_to_end(key)
+        return hit[2]
+    value = build()
+    try:
+        ref = weakref.ref(frame)
+    except TypeError:  # not weak-referenceable: do not cache
+        return value
+    _FRAMES[key] = (ref, fp, value)
+    while len(_FRAMES) > _FRAMES_MAX:
+        _FRAMES.popitem(last=False)
+    return value
+
+
+def _same_fp(a, b) -> bool:
+    if a[:3] != b[:3]:
+        return False
+    for x, y in zip(a[3], b[3]):
+        if len(x) != len(y) or x[0] != y[0]:
+            return False
+        if len(x) == 2:                       # (n, Arrow array): identity
+            if x[1] is not y[1]:
+                return False
+        elif x != y:                          # (n, dtype, checksums)
+            return False
+    return True
+
+
+#: (id(values' uniques), id(uniques)) -> (weakrefs to both, lookup result)
+_MAPS: OrderedDict = OrderedDict()
+_MAPS_MAX = 16
+
+
+def lookup_codes(frame: pd.DataFrame, col: str, uniques: pd.Index) -> np.ndarray:
+    """``lookup(frame[col], uniques)`` through the column's cached codes: only the
+    column's distinct values are looked up, once per (frame column, uniques) pair (the
+    hash lookup of 500k ids is the costly part; several analyses repeat it)."""
+    c, u = codes(frame, col)
+    key = (id(u), id(uniques))
+    hit = _MAPS.get(key)
+    if hit is not None and hit[0]() is u and hit[1]() is uniques:
+        _MAPS.move_to_end(key)
+        m = hit[2]
+    else:
+        m = lookup(u, uniques)
+        try:
+            _MAPS[key] = (weakref.ref(u), weakref.ref(uniques), m)
+        except TypeError:
+            pass
+        while len(_MAPS) > _MAPS_MAX:
+            _MAPS.popitem(last=False)
+    return np.append(m, -1)[c]   # code -1 (missing) -> -1
+
+
 def lookup(values, uniques: pd.Index) -> np.ndarray:
     """Position of each value in ``uniques`` (-1 = absent or missing), like
     ``uniques.get_indexer(values)``; Arrow's hash lookup when both are Arrow strings
@@ -116,14 +201,31 @@ def lookup_many(values_list, uniques: pd.Index) -> list[np.ndarray]:
     return [lookup(v, uniques) for v in values_list]
 
 
+def _first_rows(g: np.ndarray, n_groups: int) -> np.ndarray | None:
+    """Row of each group's first line when ``g`` numbers the groups in order of first
+    appearance (as :func:`codes` does), else ``None``.  A group's first line is where
+    its code exceeds every code before it: one running max, no scatter."""
+    if not len(g):
+        return np.zeros(0, np.int64) if n_groups == 0 else None
+    before = np.empty(len(g), dtype=g.dtype)
+    before[0] = -1
+    np.maximum.accumulate(g[:-1], out=before[1:])
+    rows = np.flatnonzero(g > before)
+    # strictly increasing codes in 0..n_groups-1 at n_groups rows: exactly 0, 1, 2, ...
+    return rows if len(rows) == n_groups and (not n_groups or g[rows[-1]] == n_groups - 1) else None
+
+
 def group_first(values: pd.Series, g: np.ndarray, n_groups: int) -> pd.Series:
     """First non-missing value of ``values`` per group code ``g`` (-1 = no group), like
     ``groupby(...).first()``; groups without a value get NA.  Keeps the dtype."""
     n = len(values)
-    valid = (g >= 0) & values.notna().to_numpy()
-    idx = np.flatnonzero(valid)
-    first = np.full(n_groups, n, dtype=np.int64)
-    np.minimum.at(first, g[idx], idx)
+    notna = values.notna().to_numpy()
+    first = _first_rows(g, n_groups)
+    if first is None or not notna[first].all():   # some group starts with a missing value
+        valid = (g >= 0) & notna
+        idx = np.flatnonzero(valid)
+        first = np.full(n_groups, n, dtype=np.int64)
+        np.minimum.at(first, g[idx], idx)
     miss = first == n
     out = values.iloc[np.where(miss, 0, first) if n else first].reset_index(drop=True)
     if miss.any():
@@ -150,11 +252,27 @@ def _as_dates(x: np.ndarray, like: pd.Series) -> pd.Series:
     return out if out.dtype == like.dtype else out.astype(like.dtype)
 
 
+_ORDER_COLS = ("order_id", "customer_id", "order_date", "promised_date", "delivered_date",
+               "status")
+
+
 def order_level(orders: pd.DataFrame, extra=()) -> pd.DataFrame:
     """One row per order_id: customer_id, order_date (first), promised_date and
     delivered_date (latest line), status (cancelled/backordered only when every line
-    is), and the first value of each ``extra`` column."""
+    is), and the first value of each ``extra`` column.  Rows in order of first
+    appearance of the order_id.
+
+    Computed once per orders frame and ``extra`` while the columns read are unchanged
+    (several analyses of a report need it); each call returns its own (shallow,
+    copy-on-write) frame."""
     need(orders, ["order_id", "customer_id", "order_date"], "orders")
+    extra = tuple(extra)
+    o = _per_frame(orders, ("order_level", extra), [*_ORDER_COLS, *extra],
+                   lambda: _order_level(orders, extra))
+    return o.copy(deep=False)
+
+
+def _order_level(orders: pd.DataFrame, extra: tuple) -> pd.DataFrame:
     g, oids = codes(orders, "order_id")
     ng = len(oids)
     out = {"order_id": pd.Series(oids, copy=False).reset_index(drop=True),
@@ -171,14 +289,15 @@ def order_level(orders: pd.DataFrame, extra=()) -> pd.DataFrame:
     if "status" in orders.columns:
         sc, su = codes(orders, "status")
         low = pd.Index(su).astype("str").str.lower()
+        # line kind 0 delivered, 1 cancelled, 2 backordered, 3 other/missing; one count
+        # per (order, kind)
+        kind = np.full(len(su) + 1, 3, dtype=np.int64)
+        for k, value in enumerate(("delivered", "cancelled", "backordered")):
+            kind[:-1][np.asarray(low == value)] = k
         keep = g >= 0
-        gk, sk = g[keep], sc[keep]
-        def per_group(value):
-            flag = np.r_[np.asarray(low == value, dtype=np.float64), 0.0][sk]  # -1 (NaN) -> 0
-            return np.bincount(gk, weights=flag, minlength=ng)
-        size = np.bincount(gk, minlength=ng)
-        d_any, c_n, b_any = per_group("delivered") > 0, per_group("cancelled"), per_group("backordered") > 0
-        which = np.select([d_any, c_n == size, b_any], [0, 1, 2], default=-1)
+        cnt = np.bincount(g[keep] * 4 + kind[sc[keep]], minlength=4 * ng).reshape(ng, 4)
+        d_any, c_all, b_any = cnt[:, 0] > 0, cnt[:, 1] == cnt.sum(axis=1), cnt[:, 2] > 0
+        which = np.select([d_any, c_all, b_any], [0, 1, 2], default=-1)
         labels = pd.array(["delivered", "cancelled", "backordered"], dtype="str")
         o["status"] = pd.Series(labels.take(which, allow_fill=True))
     return o
@@ -186,7 +305,15 @@ def order_level(orders: pd.DataFrame, extra=()) -> pd.DataFrame:
 
 def delivered_orders(orders: pd.DataFrame, extra=()) -> pd.DataFrame:
     """Order-level rows that were delivered: delivered_date present and status (when
-    given) not cancelled/backordered."""
+    given) not cancelled/backordered.  Cached like :func:`order_level`."""
+    need(orders, ["order_id", "customer_id", "order_date"], "orders")
+    extra = tuple(extra)
+    o = _per_frame(orders, ("delivered_orders", extra), [*_ORDER_COLS, *extra],
+                   lambda: _delivered_orders(orders, extra))
+    return o.copy(deep=False)
+
+
+def _delivered_orders(orders: pd.DataFrame, extra: tuple) -> pd.DataFrame:
     o = order_level(orders, extra)
     if "delivered_date" not in o.columns:
         raise KeyError("orders: delivered_date is needed for delivery analysis")
@@ -196,6 +323,59 @@ def delivered_orders(orders: pd.DataFrame, extra=()) -> pd.DataFrame:
     return o[keep].reset_index(drop=True)
 
 
+def _timeline(orders: pd.DataFrame):
+    """Every order line's (customer, order time) as one sorted int64 key
+    ``customer code * R + rank of the time among the distinct order times`` (lines
+    without customer or date left out), with those distinct times ``ut`` and ``R =
+    len(ut) + 1``.  Per orders frame, cached: each "next order" search is then two
+    binary searches."""
+    def build():
+        cc, _ = codes(orders, "customer_id")
+        ot = ns_int(orders["order_date"])
+        keep = (cc >= 0) & (ot != _NAT)
+        oc, ot = cc[keep], ot[keep]
+        st = np.sort(ot)
+        ut = st[np.r_[True, st[1:] != st[:-1]]] if len(st) else st
+        r = np.int64(len(ut) + 1)
+        return np.sort(oc * r + np.searchsorted(ut, ot)), ut, r
+    return _per_frame(orders, "timeline", ["customer_id", "order_date"], build)
+
+
+def next_order_after(orders: pd.DataFrame, cust: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """int64 ns time of each customer's first order placed strictly after ``at`` (int64
+    ns), NaT (int64 min) when none; ``cust`` = customer codes of ``codes(orders,
+    "customer_id")`` (-1 = unknown customer, gets NaT, as does a NaT ``at``)."""
+    key, ut, r = _timeline(orders)
+    nxt = np.full(len(at), _NAT, dtype=np.int64)
+    look = np.flatnonzero((cust >= 0) & (at != _NAT))
+    if len(look) and len(key):
+        c = cust[look]
+        # first key >= (customer, first time rank after ``at``): that customer's next
+        # order, unless the search ran into the next customer's block
+        pos = np.searchsorted(key, c * r + np.searchsorted(ut, at[look], side="right"))
+        hit = pos < len(key)
+        hit[hit] = key[pos[hit]] // r == c[hit]
+        nxt[look[hit]] = ut[key[pos[hit]] % r]
+    return nxt
+
+
+def repurchase_flags(orders: pd.DataFrame, at: np.ndarray, nxt: np.ndarray, window_days: float,
+                     as_of=None) -> tuple[np.ndarray, np.ndarray]:
+    """``(repurchased, observed)`` for anchor times ``at`` and next-order times ``nxt``
+    (int64 ns, NaT = int64 min): next order within ``window_days`` days of the anchor, and
+    the whole window lies before ``as_of`` (default: the last order date)."""
+    as_of = pd.Timestamp(as_of) if as_of is not None else orders["order_date"].max()
+    win = pd.Timedelta(days=window_days).value
+    has_t, has_n = at != _NAT, nxt != _NAT
+    repurchased = has_t & has_n & ((nxt - np.where(has_t, at, 0)) <= win)
+    if pd.isna(as_of):
+        observed = np.zeros(len(at), bool)
+    else:
+        lim = pd.Timestamp(as_of).as_unit("ns").value
+        observed = has_t & (np.where(has_t, at, 0) <= lim - win)
+    return repurchased, observed
+
+
 def next_order_within(anchors: pd.DataFrame, orders: pd.DataFrame, window_days: float, *,
                       anchor: str = "anchor_date", as_of=None) -> pd.DataFrame:
     """For each anchor row (customer_id, ``anchor``) find the customer's first order
@@ -203,37 +383,13 @@ def next_order_within(anchors: pd.DataFrame, orders: pd.DataFrame, window_days: 
     (next order within ``window_days`` days) and ``observed`` (the whole window lies
     before ``as_of``, default the last order date).  Rows keep the anchors' order."""
     need(orders, ["customer_id", "order_date"], "orders")
-    as_of = pd.Timestamp(as_of) if as_of is not None else orders["order_date"].max()
-    cc, cu = codes(orders, "customer_id")
-    ot = ns_int(orders["order_date"])
-    keep = (cc >= 0) & (ot != _NAT)
-    oc, ot = cc[keep], ot[keep]
+    _, cu = codes(orders, "customer_id")
     a = anchors.reset_index(drop=True)
     at = ns_int(a[anchor])
     ac = lookup(a["customer_id"], cu) if len(cu) else np.full(len(a), -1)
-    look = np.flatnonzero((ac >= 0) & (at != _NAT))
-    nxt = np.full(len(a), _NAT, dtype=np.int64)
-    if len(look) and len(ot):
-        # (customer, time) pairs as one int64 key: customer code * R + dense time rank
-        times, inv = np.unique(np.concatenate([ot, at[look]]), return_inverse=True)
-        r = np.int64(len(times))
-        ko = oc * r + inv[:len(ot)]
-        srt = np.argsort(ko, kind="stable")
-        ko, ot_s = ko[srt], ot[srt]
-        ka = ac[look] * r + inv[len(ot):]
-        pos = np.searchsorted(ko, ka, side="right")      # first order strictly after
-        hit = pos < len(ko)
-        hit[hit] &= (ko[pos[hit]] // r) == ac[look][hit]  # ... of the same customer
-        nxt[look[hit]] = ot_s[pos[hit]]
-    win = pd.Timedelta(days=window_days).value
-    has_t, has_n = at != _NAT, nxt != _NAT
+    nxt = next_order_after(orders, ac, at)
     out = a.drop(columns=[anchor])
     out[anchor] = at.view("datetime64[ns]")
     out["next_order_date"] = nxt.view("datetime64[ns]")
-    out["repurchased"] = has_t & has_n & ((nxt - np.where(has_t, at, 0)) <= win)
-    if pd.isna(as_of):
-        out["observed"] = np.zeros(len(a), bool)
-    else:
-        lim = pd.Timestamp(as_of).as_unit("ns").value
-        out["observed"] = has_t & (np.where(has_t, at, 0) <= lim - win)
+    out["repurchased"], out["observed"] = repurchase_flags(orders, at, nxt, window_days, as_of)
     return out
