@@ -1,0 +1,46 @@
+"""Known answers for the integer fast paths of insight.journey (sort key, group medians)."""
+import numpy as np
+import pandas as pd
+
+from insight import journey as J
+
+_MIN = 60 * 10 ** 9
+
+
+def test_sort_order_matches_lexsort_with_ties():
+    c = np.array([2, 0, 2, 1, 0, 2, 0])
+    t = np.array([5, 3, 5, 1, 3, 4, 2]) * _MIN
+    e = np.array([4, 1, 2, 0, 1, 9, 7], dtype=np.int8)
+    # hand-sorted: customer 0 -> (t2,e7) row 6, (t3,e1) rows 1 and 4 in input order;
+    # customer 1 -> row 3; customer 2 -> (t4) row 5, (t5,e2) row 2, (t5,e4) row 0
+    want = [6, 1, 4, 3, 5, 2, 0]
+    assert J._sort_order(c, t, e).tolist() == want
+    assert np.lexsort((e, t, c)).tolist() == want
+
+
+def test_sort_order_fallbacks_agree_with_lexsort():
+    rng = np.random.default_rng(3)
+    n = 5000
+    c = rng.integers(0, 300, n)
+    e = rng.integers(0, len(J.EVENTS), n).astype(np.int8)
+    for t in (rng.integers(0, 50, n) * _MIN + 1_700_000_000 * 10 ** 9,   # minute stamps
+              rng.integers(0, 10 ** 12, n),                              # too wide for the row: argsort
+              rng.integers(0, 10 ** 18, n),                              # too wide for one key: lexsort
+              np.where(rng.random(n) < 0.1, np.iinfo(np.int64).min, rng.integers(0, 99, n))):  # NaT
+        assert (J._sort_order(c, t, e) == np.lexsort((e, t, c))).all()
+    assert J._sort_order(c[:0], c[:0], e[:0]).tolist() == []
+
+
+def test_group_medians_known_answer():
+    x = np.array([1.0, np.nan, 3.0, 10.0, 2.0, np.nan, 4.0])
+    key = np.array([0, 5, 0, 7, 0, 7, 0])
+    # key 0: 1, 3, 2, 4 -> 2.5; key 5: only NaN -> NaN; key 7: 10
+    got = J._group_medians(x, key, np.array([0, 5, 7]))
+    assert got[0] == 2.5 and np.isnan(got[1]) and got[2] == 10.0
+    ref = pd.Series(x).groupby(key).median()
+    np.testing.assert_array_equal(got, ref.to_numpy())
+
+
+def test_is_event_table():
+    e = np.array([0, 1, 9, 3, 1])
+    assert J._is_event(e, ("next_order", "churned")).tolist() == [False, True, True, False, True]
