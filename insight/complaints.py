@@ -15,7 +15,7 @@ import pandas as pd
 
 from insight import stats as st
 from insight._events import lookup, need, next_order_within, ns, order_level
-from insight.metrics import _labels
+from insight.metrics import _column_key, _group_ids, _period_codes
 from insight.stats import ALPHA, Estimate, RateComparison
 
 __all__ = ["volume", "resolution_time", "ResolutionTime", "repeat_contacts", "csat_after",
@@ -53,30 +53,44 @@ def volume(complaints: pd.DataFrame, by="default", *, period: str | None = "mont
     """
     need(complaints, [date], "complaints")
     groups = _groups(complaints, by, ("category", "channel"))
-    work = complaints[groups].copy()
     keys = list(groups)
-    if period is not None:
-        lab = _labels(complaints[date], period, calendar)
-        work["period"] = lab["period"]
-        work["period_start"] = lab["period_start"]
-        keys = ["period", "period_start", *groups]
-    work = work.dropna(subset=keys) if keys else work
-    if not keys:
-        counts = pd.DataFrame({"count": [len(work)]})
-    else:
-        counts = work.groupby(keys, observed=True).size().rename("count")
-        if groups and period is not None:
-            per = counts.index.droplevel(groups).unique()
-            grp = counts.reset_index()[groups].drop_duplicates()
-            full = (pd.DataFrame(list(per), columns=["period", "period_start"])
-                    .merge(grp, how="cross").set_index(keys).index)
-            counts = counts.reindex(full, fill_value=0)
-        counts = counts.reset_index()
-    if period is not None:
-        counts = counts.sort_values(["period_start", *groups], kind="stable")
-        counts["total"] = counts.groupby("period")["count"].transform("sum")
-    else:
+    if period is None and not groups:
+        counts = pd.DataFrame({"count": [len(complaints)]})
         counts["total"] = counts["count"].sum()
+    else:
+        # count on integer codes: period codes from one label per distinct day, group codes
+        # from a sorted factorize (the order groupby(sort=True) gives)
+        gkeys = [_column_key(complaints[g]) for g in groups]
+        if period is None:
+            _, gid, counts = _group_ids(gkeys, np.ones(len(complaints), dtype=bool))
+            counts["count"] = np.bincount(gid, minlength=len(counts)).astype("int64")
+        else:
+            keys = ["period", "period_start", *groups]
+            pcode, ptable = _period_codes(complaints[date], period, calendar)
+            ok = pcode >= 0
+            for code, _ in gkeys:
+                ok &= code >= 0
+            if groups:
+                # every period seen x every group combination seen (zero counts kept)
+                rows, gid, combos = _group_ids(gkeys, ok)
+                seen = np.unique(pcode[rows])
+                cell = np.searchsorted(seen, pcode[rows]) * len(combos) + gid
+                pos = np.repeat(seen, len(combos))
+                counts = pd.concat([ptable.take(pos).reset_index(drop=True),
+                                    combos.take(np.tile(np.arange(len(combos)), len(seen)))
+                                    .reset_index(drop=True)], axis=1)
+                counts["count"] = np.bincount(cell, minlength=len(counts)).astype("int64")
+            else:
+                _, gid, counts = _group_ids([(pcode, ptable)], ok)
+                counts["count"] = np.bincount(gid, minlength=len(counts)).astype("int64")
+            counts = counts.sort_values(["period_start", *groups], kind="stable").reset_index(drop=True)
+        if period is not None:
+            lab, _ = pd.factorize(counts["period"])
+            counts["total"] = np.bincount(lab, weights=counts["count"],
+                                          minlength=lab.max() + 1 if len(lab) else 0
+                                          )[lab].astype("int64")
+        else:
+            counts["total"] = counts["count"].sum()
     counts["count_ci_low"], counts["count_ci_high"] = st.poisson_ci(counts["count"], alpha)
     counts["share"] = counts["count"] / counts["total"]
     counts["share_ci_low"], counts["share_ci_high"] = st.wilson_ci(counts["count"], counts["total"], alpha)
