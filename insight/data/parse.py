@@ -14,11 +14,12 @@ import numpy as np
 import pandas as pd
 
 from insight.contract import DATE, ID, MONEY, ORDER_STATUSES, TEXT, TABLES, dtype_for
+from insight.data.arrowtext import cleaning_mask, fix_arabic, with_rows
 from insight.data.mapping import Mapping, TableSpec
 from insight.data.readers import RawTable
 from insight.data.report import DataError
 from insight.dates import parse_dates_detail
-from insight.persian import RIAL_PER, convert_factor, fix_arabic_chars, parse_number_units, to_latin_digits
+from insight.persian import RIAL_PER, convert_factor, parse_number_units, to_latin_digits
 
 
 @dataclass
@@ -105,20 +106,18 @@ def _as_text(s: pd.Series) -> pd.Series:
 
 def _clean_text(s: pd.Series, kind: str) -> pd.Series:
     """Trim, empty -> missing, and Latin digits (ids) or Persian letters (text).
-    One C-level regex pass finds the cells needing any of it."""
+    Only the cells that need any of it are touched; ``cleaning_mask`` finds them
+    from the Arrow buffers (no per-row regex over a clean million-row column)."""
     txt = _as_text(s)
-    pattern = r"^\s|\s$|^$|" + ("[۰-۹٠-٩]" if kind == ID else "[يىك\r]")
-    hit = txt.str.contains(pattern, regex=True, na=False)
+    hit = cleaning_mask(txt, kind)
     if not hit.any():
         return txt
     sub = txt[hit].str.strip()
     if kind != ID:
         sub = sub.str.replace("\r\n", "\n", regex=False)
     sub = sub.where(sub != "")
-    sub = to_latin_digits(sub) if kind == ID else fix_arabic_chars(sub)
-    out = txt.copy()
-    out[hit] = sub
-    return out
+    sub = to_latin_digits(sub) if kind == ID else fix_arabic(sub)
+    return with_rows(txt, hit, sub)
 
 
 def _apply_values(s: pd.Series, vmap: dict) -> pd.Series:
