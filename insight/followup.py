@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from insight import _events as _ev
 from insight._events import order_level
 
 __all__ = ["followup_list", "export", "REASONS", "mask"]
@@ -90,8 +91,26 @@ def _negative_sentiment(df: pd.DataFrame) -> pd.Series:
     return s.astype("str").str.strip().str.lower().isin(["negative", "neg", "منفی", "sad"])
 
 
-def _signals(t: dict, as_of: pd.Timestamp) -> pd.DataFrame:
-    """All bad events: customer_id, event_date, reason, text."""
+def _in_window(dates: pd.Series, start, as_of) -> pd.Series:
+    return (dates > start) & (dates <= as_of)
+
+
+def _orders_delivered_after(orders: pd.DataFrame, start) -> pd.DataFrame:
+    """The lines of the orders with a line delivered after ``start`` (all their lines, so
+    order-level values are those of the whole order; the line order is kept).  The order
+    ids are coded once per frame (``insight._events.codes``), so this is integer work."""
+    g, _ = _ev.codes(orders, "order_id")
+    hit = (_ev.ns_int(orders["delivered_date"]) > pd.Timestamp(start).as_unit("ns").value) & (g >= 0)
+    recent = np.zeros(int(g.max()) + 2 if len(g) else 1, bool)   # index -1 (no id) stays False
+    recent[g[hit]] = True
+    cols = [c for c in ("order_id", "customer_id", "order_date", "promised_date", "delivered_date",
+                        "status") if c in orders.columns]
+    return orders[cols].iloc[np.flatnonzero(recent[g])]
+
+
+def _signals(t: dict, as_of: pd.Timestamp, start=None) -> pd.DataFrame:
+    """All bad events: customer_id, event_date, reason, text.  With ``start``, only the
+    events with ``start < event_date <= as_of`` (the rest are never built)."""
     orders = t["orders"]
     o2c_cache = []
 
@@ -113,7 +132,11 @@ def _signals(t: dict, as_of: pd.Timestamp) -> pd.DataFrame:
     parts = []
 
     def add(df, mask_, date, reason, text=None):
-        if df is None or not mask_.any():
+        if df is None:
+            return
+        if start is not None:
+            mask_ = mask_ & _in_window(df[date], start, as_of)
+        if not mask_.any():
             return
         d = df[mask_]
         cd = cust(d)
@@ -143,7 +166,7 @@ def _signals(t: dict, as_of: pd.Timestamp) -> pd.DataFrame:
             pd.Series(True, index=cp.index)
         add(cp, open_, "opened_at", "unresolved_complaint", "text")
     if orders is not None and {"promised_date", "delivered_date"} <= set(orders.columns):
-        o = order_level(orders)
+        o = order_level(orders if start is None else _orders_delivered_after(orders, start))
         late = (o["delivered_date"].dt.normalize() > o["promised_date"].dt.normalize())
         add(o, late, "delivered_date", "late_delivery")
     rt = t["returns"]
@@ -154,6 +177,60 @@ def _signals(t: dict, as_of: pd.Timestamp) -> pd.DataFrame:
                              "event_date": pd.Series(dtype="datetime64[ns]"),
                              "reason": pd.Series(dtype="str"), "text": pd.Series(dtype="str")})
     return pd.concat(parts, ignore_index=True).dropna(subset=["customer_id", "event_date"])
+
+
+def _reason_codes(cust: pd.Series, reason: pd.Series, customers: pd.Index) -> pd.Series:
+    """Per customer of ``customers`` the sorted distinct reason codes, comma-joined (as
+    ``",".join(sorted(set(...)))`` per group): a bit per reason, OR-ed per customer, and one
+    string per distinct combination."""
+    codes = sorted(pd.unique(reason.to_numpy()))
+    bit = 1 << pd.Index(codes).get_indexer(reason.to_numpy()).astype(np.int64)
+    g = pd.Index(customers).get_indexer(cust.to_numpy())
+    mask_ = np.zeros(len(customers), dtype=np.int64)
+    np.bitwise_or.at(mask_, g, bit)
+    combos = {m: ",".join(c for i, c in enumerate(codes) if m >> i & 1) for m in np.unique(mask_).tolist()}
+    return pd.Series([combos[m] for m in mask_.tolist()], index=customers, dtype="str")
+
+
+def _reason_labels(codes: str) -> str:
+    """"code1,code2" -> "label1 (code1)؛ label2 (code2)" (Persian labels of REASONS)."""
+    return "؛ ".join(f"{REASONS[c]} ({c})" for c in codes.split(","))
+
+
+def _mask_distinct(texts: pd.Series) -> pd.Series:
+    """:func:`mask` of the non-missing texts (NaN stays NaN), each distinct text masked
+    once: masking is per text, and listed excerpts repeat (template answers)."""
+    ok = texts.notna().to_numpy()
+    codes, uniq = pd.factorize(texts[ok])
+    out = pd.Series(np.nan, index=texts.index, dtype="str")
+    if len(uniq):
+        m = mask(pd.Series(uniq, dtype="str")).to_numpy()
+        out[ok] = m[codes]
+    return out
+
+
+def _spend(orders: pd.DataFrame, customers: pd.Index, as_of: pd.Timestamp) -> pd.Series:
+    """Spend (quantity x unit_price, summed per customer as a pandas groupby sum) over the
+    365 days up to ``as_of``, cancelled lines excluded, for ``customers`` (0.0 when none).
+    Only the lines of those customers are summed; ids are matched on the cached codes of
+    the orders' customer_id and status (``insight._events.codes``), not on strings."""
+    cc, cu = _ev.codes(orders, "customer_id")
+    od = _ev.ns_int(orders["order_date"])
+    hi = as_of.as_unit("ns").value
+    lo = (as_of - pd.Timedelta(days=365)).as_unit("ns").value
+    # position in ``customers`` of each coded id (hashing the few listed ids, not all ids);
+    # the appended -1 is for lines without an id
+    where = np.r_[_ev.lookup(pd.Series(cu, dtype="str"), pd.Index(customers, dtype="str")), -1]
+    m = (where[cc] >= 0) & (od > lo) & (od <= hi)
+    if "status" in orders.columns:
+        sc, su = _ev.codes(orders, "status")
+        canc = np.r_[np.asarray(pd.Index(su).astype("str").str.lower() == "cancelled"), False]
+        m &= ~canc[sc]
+    rows = np.flatnonzero(m)
+    q = orders["quantity"].to_numpy(dtype=float)[rows]
+    p = orders["unit_price"].to_numpy(dtype=float)[rows]
+    spend = pd.Series(q * p).groupby(where[cc[rows]]).sum()
+    return pd.Series(spend.reindex(np.arange(len(customers))).fillna(0.0).to_numpy(), index=customers)
 
 
 def _latest_date(t: dict) -> pd.Timestamp:
@@ -186,12 +263,15 @@ def followup_list(ds_or_tables, *, as_of=None, days: int = 14, value: pd.Series 
     t = _tables(ds_or_tables)
     as_of = pd.Timestamp(as_of) if as_of is not None else _latest_date(t)
     start = as_of - pd.Timedelta(days=days)
-    ev = _signals(t, as_of)
+    # only the events in the window are built: a few thousand rows instead of ~1M
+    ev = _signals(t, as_of, start)
     ev = ev[(ev["event_date"] > start) & (ev["event_date"] <= as_of)]
-    # contact: a complaint resolved after the event (and by as_of)
+    # contact: a complaint resolved after the event (and by as_of), for the customers with events
     cp = t["complaints"]
     if cp is not None and "resolved_at" in cp.columns and len(cp):
-        r = cp[cp["resolved_at"].notna() & (cp["resolved_at"] <= as_of)]
+        listed = pd.Index(ev["customer_id"].unique(), dtype="str")
+        r = cp[cp["resolved_at"].notna() & (cp["resolved_at"] <= as_of)
+               & (_ev.lookup(cp["customer_id"], listed) >= 0)]
         last_contact = r.groupby("customer_id")["resolved_at"].max().astype("datetime64[ns]")
     else:
         last_contact = pd.Series(dtype="datetime64[ns]")
@@ -199,8 +279,8 @@ def followup_list(ds_or_tables, *, as_of=None, days: int = 14, value: pd.Series 
     ev = ev.sort_values(["customer_id", "event_date"], kind="stable")
     per = ev.groupby("customer_id", sort=False).agg(
         signals=("reason", "size"), first_event=("event_date", "min"), last_event=("event_date", "max"),
-        last_contact=("last_contact", "first"),
-        reason_codes=("reason", lambda s: ",".join(sorted(set(s)))))
+        last_contact=("last_contact", "first"))
+    per["reason_codes"] = _reason_codes(ev["customer_id"], ev["reason"], per.index)
     per = per[per["last_contact"].isna() | (per["last_contact"] < per["last_event"])]
     # latest non-empty text per customer
     txt = ev[ev["text"].notna() & ev["text"].str.strip().ne("")]
@@ -213,18 +293,12 @@ def followup_list(ds_or_tables, *, as_of=None, days: int = 14, value: pd.Series 
         per["value"] = v.reindex(per.index)
         per["value_source"] = "given"
     else:
-        o = t["orders"]
-        recent = o[(o["order_date"] > as_of - pd.Timedelta(days=365)) & (o["order_date"] <= as_of)]
-        if "status" in recent.columns:
-            recent = recent[~recent["status"].astype("str").str.lower().eq("cancelled")]
-        spend = (recent["quantity"] * recent["unit_price"]).groupby(recent["customer_id"]).sum()
-        per["value"] = spend.reindex(per.index).fillna(0.0)
+        per["value"] = _spend(t["orders"], per.index, as_of)
         per["value_source"] = "spend_365d"
     per = per.reset_index()
-    per["reasons"] = per["reason_codes"].str.split(",").map(
-        lambda codes: "؛ ".join(f"{REASONS[c]} ({c})" for c in codes))  # per listed customer
+    per["reasons"] = per["reason_codes"].map(_reason_labels)
     ex = per["excerpt"]
-    masked = mask(ex.fillna("")).where(ex.notna())
+    masked = _mask_distinct(ex)
     long = masked.str.len() > excerpt_chars
     per["excerpt"] = masked.where(~long, masked.str.slice(0, excerpt_chars - 1) + "…")
     per["days_since"] = (as_of - per["last_event"]) / pd.Timedelta(days=1)
