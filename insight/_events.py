@@ -154,7 +154,7 @@ def lookup_codes(frame: pd.DataFrame, col: str, uniques: pd.Index) -> np.ndarray
         _MAPS.move_to_end(key)
         m = hit[2]
     else:
-        m = lookup(u, uniques)
+        m = _lookup_unique(u, uniques)
         try:
             _MAPS[key] = (weakref.ref(u), weakref.ref(uniques), m)
         except TypeError:
@@ -162,6 +162,29 @@ def lookup_codes(frame: pd.DataFrame, col: str, uniques: pd.Index) -> np.ndarray
         while len(_MAPS) > _MAPS_MAX:
             _MAPS.popitem(last=False)
     return np.append(m, -1)[c]   # code -1 (missing) -> -1
+
+
+def _lookup_unique(values: pd.Index, uniques: pd.Index) -> np.ndarray:
+    """``lookup(values, uniques)`` for distinct ``values``; when there are fewer of them
+    than ``uniques`` (Arrow strings both), hash ``values`` instead and look ``uniques``
+    up in them: building the hash set is the costly part of Arrow's lookup."""
+    va = getattr(values.array, "_pa_array", None)
+    ua = getattr(getattr(uniques, "array", None), "_pa_array", None)
+    if (va is not None and ua is not None and len(values) < len(uniques)
+            and (pa.types.is_string(va.type) or pa.types.is_large_string(va.type))
+            and va.type == ua.type):
+        try:
+            vs = va.combine_chunks() if isinstance(va, pa.ChunkedArray) else va
+            r = pc.index_in(ua, value_set=vs).fill_null(-1).to_numpy(zero_copy_only=False)
+            r = np.asarray(r, dtype=np.int64)
+            hit = np.flatnonzero(r >= 0)
+            out = np.full(len(values), len(uniques), dtype=np.int64)
+            np.minimum.at(out, r[hit], hit)          # first position, as index_in gives
+            out[out == len(uniques)] = -1
+            return out
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+            pass  # fall back to the forward lookup
+    return lookup(values, uniques)
 
 
 def lookup(values, uniques: pd.Index) -> np.ndarray:
@@ -303,24 +326,53 @@ def _order_level(orders: pd.DataFrame, extra: tuple) -> pd.DataFrame:
     return o
 
 
+def order_customers(orders: pd.DataFrame) -> np.ndarray:
+    """Customer of each order (row ``i`` = order code ``i`` of ``codes(orders,
+    "order_id")``, as the rows of :func:`order_level`) as a code of ``codes(orders,
+    "customer_id")``: the first line's with a customer id, -1 when none has one.
+    Cached per frame; do not modify."""
+    def build():
+        g, oids = codes(orders, "order_id")
+        cc, _ = codes(orders, "customer_id")
+        ng = len(oids)
+        first = _first_rows(g, ng)
+        if first is None or (cc[first] < 0).any():
+            idx = np.flatnonzero((g >= 0) & (cc >= 0))
+            first = np.full(ng, len(g), dtype=np.int64)
+            np.minimum.at(first, g[idx], idx)
+        out = np.append(cc, -1)[np.minimum(first, len(g))]
+        out.setflags(write=False)
+        return out
+    need(orders, ["order_id", "customer_id"], "orders")
+    return _per_frame(orders, "order_customers", ["order_id", "customer_id"], build)
+
+
 def delivered_orders(orders: pd.DataFrame, extra=()) -> pd.DataFrame:
     """Order-level rows that were delivered: delivered_date present and status (when
     given) not cancelled/backordered.  Cached like :func:`order_level`."""
+    return _delivered(orders, tuple(extra))[0].copy(deep=False)
+
+
+def delivered_order_rows(orders: pd.DataFrame) -> np.ndarray:
+    """Order codes (rows of :func:`order_level`) of the rows of :func:`delivered_orders`,
+    in its order.  Cached; do not modify."""
+    return _delivered(orders, ())[1]
+
+
+def _delivered(orders: pd.DataFrame, extra: tuple):
     need(orders, ["order_id", "customer_id", "order_date"], "orders")
-    extra = tuple(extra)
-    o = _per_frame(orders, ("delivered_orders", extra), [*_ORDER_COLS, *extra],
-                   lambda: _delivered_orders(orders, extra))
-    return o.copy(deep=False)
 
-
-def _delivered_orders(orders: pd.DataFrame, extra: tuple) -> pd.DataFrame:
-    o = order_level(orders, extra)
-    if "delivered_date" not in o.columns:
-        raise KeyError("orders: delivered_date is needed for delivery analysis")
-    keep = o["delivered_date"].notna()
-    if "status" in o.columns:
-        keep &= ~o["status"].isin(["cancelled", "backordered"])
-    return o[keep].reset_index(drop=True)
+    def build():
+        o = order_level(orders, extra)
+        if "delivered_date" not in o.columns:
+            raise KeyError("orders: delivered_date is needed for delivery analysis")
+        keep = o["delivered_date"].notna()
+        if "status" in o.columns:
+            keep &= ~o["status"].isin(["cancelled", "backordered"])
+        rows = np.flatnonzero(keep.to_numpy())
+        rows.setflags(write=False)
+        return o[keep].reset_index(drop=True), rows
+    return _per_frame(orders, ("delivered_orders", extra), [*_ORDER_COLS, *extra], build)
 
 
 def _timeline(orders: pd.DataFrame):

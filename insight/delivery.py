@@ -21,7 +21,9 @@ import numpy as np
 import pandas as pd
 
 from insight import stats as st
-from insight._events import delivered_orders, need, next_order_within, ns
+from insight._events import (_NAT, _ORDER_COLS, _per_frame, codes, delivered_order_rows,
+                             delivered_orders, lookup_codes, need, next_order_after, ns, ns_int,
+                             order_customers, repurchase_flags)
 from insight.stats import ALPHA, Comparison, RateComparison
 
 __all__ = ["on_time", "lateness", "delivery_days", "rating_by_delivery", "RatingByDelivery",
@@ -36,16 +38,40 @@ def _groups(by) -> list[str]:
     return [] if by is None else ([by] if isinstance(by, str) else list(by))
 
 
+_DAY_NS = 86_400 * 10**9
+
+
+def _day(t: np.ndarray) -> np.ndarray:
+    """int64 ns floored to the calendar day (``dt.normalize()``); NaT stays NaT."""
+    return np.where(t == _NAT, _NAT, t - t % _DAY_NS)
+
+
+def _days_between(later: np.ndarray, earlier: np.ndarray) -> np.ndarray:
+    """Whole days from ``earlier`` to ``later`` (both day-floored int64 ns) as float64,
+    NaN when either is NaT."""
+    bad = (later == _NAT) | (earlier == _NAT)
+    return np.where(bad, np.nan, ((later - earlier) // _DAY_NS).astype("float64"))
+
+
 def delivered(orders: pd.DataFrame, by=None) -> pd.DataFrame:
     """Delivered orders (one row per order) with ``delivery_days`` and, when the order has
-    a promised date, ``lateness_days`` and ``late`` (bool; NaN when no promise)."""
+    a promised date, ``lateness_days`` and ``late`` (bool; NaN when no promise).
+
+    Computed once per orders frame and ``by`` while the columns read are unchanged (each
+    analysis below starts from it); each call returns its own copy-on-write frame."""
     groups = _groups(by)
     need(orders, groups, "orders")
+    o = _per_frame(orders, ("delivery.delivered", tuple(groups)), [*_ORDER_COLS, *groups],
+                   lambda: _delivered(orders, groups))
+    return o.copy(deep=False)
+
+
+def _delivered(orders: pd.DataFrame, groups: list[str]) -> pd.DataFrame:
     o = delivered_orders(orders, extra=groups)
-    day = o["delivered_date"].dt.normalize()
-    o["delivery_days"] = (day - o["order_date"].dt.normalize()).dt.days.astype("float64")
+    day = _day(ns_int(o["delivered_date"]))   # day arithmetic on int64 ns (no NaT here)
+    o["delivery_days"] = _days_between(day, _day(ns_int(o["order_date"])))
     if "promised_date" in o.columns:
-        o["lateness_days"] = (day - o["promised_date"].dt.normalize()).dt.days.astype("float64")
+        o["lateness_days"] = _days_between(day, _day(ns_int(o["promised_date"])))
         o["late"] = (o["lateness_days"] > 0).where(o["lateness_days"].notna())
     return o
 
@@ -171,15 +197,31 @@ def _bin_labels(bins) -> list[str]:
     return labels
 
 
-def _reviews_with_orders(d: pd.DataFrame, reviews: pd.DataFrame, match_days: int = 60):
+def _reviews_with_orders(d: pd.DataFrame, reviews: pd.DataFrame, match_days: int = 60,
+                         orders: pd.DataFrame | None = None):
     """Attach each review to its delivered order: by order_id when given, else the
-    customer's latest order delivered on or before the review (within ``match_days``)."""
+    customer's latest order delivered on or before the review (within ``match_days``).
+    ``orders``: the frame ``d = delivered(orders)`` came from (rows aligned with
+    ``delivered_order_rows(orders)``), to match order ids on the frame's cached codes."""
     rv = reviews[reviews["rating"].notna()].copy()
     cols = ["order_id", "customer_id", "delivered_date", "delivery_days", "late", "lateness_days"]
     cols = [c for c in cols if c in d.columns]
     has_oid = rv["order_id"].notna() if "order_id" in rv.columns else pd.Series(False, index=rv.index)
-    a = rv[has_oid].drop(columns=["customer_id"], errors="ignore").merge(
-        d[cols], on="order_id", how="inner")
+    left = rv[has_oid].drop(columns=["customer_id"], errors="ignore")
+    if orders is not None and "order_id" in rv.columns and not (set(left.columns) & set(cols[1:])):
+        # the inner merge on order_id as integer positions: each review's order code
+        # (ids hashed once per frame), then the order's row among the delivered ones
+        _, oids = codes(orders, "order_id")
+        row_of = np.full(len(oids) + 1, -1, dtype=np.int64)
+        row_of[delivered_order_rows(orders)] = np.arange(len(d))
+        r = row_of[lookup_codes(reviews, "order_id", oids)][reviews["rating"].notna().to_numpy()]
+        r = r[has_oid.to_numpy()]
+        hit = r >= 0
+        a = left[hit].reset_index(drop=True)
+        for c in cols[1:]:
+            a[c] = d[c].take(r[hit]).reset_index(drop=True)
+    else:
+        a = left.merge(d[cols], on="order_id", how="inner")
     b = pd.DataFrame()
     rest = rv[~has_oid]
     if len(rest) and "customer_id" in rest.columns and rest["customer_id"].notna().any():
@@ -203,7 +245,7 @@ def rating_by_delivery(orders: pd.DataFrame, reviews: pd.DataFrame, bins=BINS, *
 
     need(reviews, ["rating"], "reviews")
     d = delivered(orders)
-    m, unmatched = _reviews_with_orders(d, reviews)
+    m, unmatched = _reviews_with_orders(d, reviews, orders=orders)
     bins = list(bins)
     m = m[m["delivery_days"] >= 0]
     m["bin"] = pd.cut(m["delivery_days"], bins, right=True, include_lowest=True,
@@ -246,13 +288,23 @@ def repurchase_by_delivery(orders: pd.DataFrame, window_days: int = 90, *, as_of
     Groups ``late`` / ``on_time`` (difference = late − on time), Wilson CIs, two-proportion
     z-test, odds ratio with Fisher p.
     """
-    d = delivered(orders).dropna(subset=["late"])
-    first = d.sort_values("order_date", kind="stable").drop_duplicates("customer_id")
-    nx = next_order_within(first[["customer_id", "delivered_date", "late"]], orders, window_days,
-                           anchor="delivered_date", as_of=as_of)
-    obs = nx[nx["observed"]]
-    late, ok = obs[obs["late"].astype(bool)], obs[~obs["late"].astype(bool)]
-    res = st.compare_rates(int(late["repurchased"].sum()), len(late), int(ok["repurchased"].sum()),
-                           len(ok), labels=("late", "on_time"), alpha=alpha)
-    res.extra.update(unobserved=int((~nx["observed"]).sum()), window_days=window_days)
+    d = delivered(orders)
+    valid = d["late"].notna().to_numpy()
+    # each customer's first order by order date (ties: earlier row), on customer codes;
+    # orders without a customer id count as one customer (as drop_duplicates does)
+    cust = order_customers(orders)[delivered_order_rows(orders)][valid]
+    od = ns_int(d["order_date"])[valid]
+    srt = np.argsort(od, kind="stable")
+    srt = np.r_[srt[od[srt] != _NAT], np.flatnonzero(od == _NAT)]   # NaT last, as sort_values
+    pos = np.full(cust.max(initial=-1) + 2, len(srt), dtype=np.int64)
+    np.minimum.at(pos, cust[srt] + 1, np.arange(len(srt)))
+    first = srt[np.sort(pos[pos < len(srt)])]
+    at = ns_int(d["delivered_date"])[valid][first]
+    late = d["late"][valid].astype(bool).to_numpy()[first]
+    nxt = next_order_after(orders, cust[first], at)
+    rep, observed = repurchase_flags(orders, at, nxt, window_days, as_of)
+    kl, nl = int((rep & observed & late).sum()), int((observed & late).sum())
+    ko, no = int((rep & observed & ~late).sum()), int((observed & ~late).sum())
+    res = st.compare_rates(kl, nl, ko, no, labels=("late", "on_time"), alpha=alpha)
+    res.extra.update(unobserved=int((~observed).sum()), window_days=window_days)
     return res
