@@ -28,7 +28,6 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from insight._events import lookup
 from insight import stats as _stats
 from insight.journey import (_NAT, _NS_DAY, _as_of, _late, _ns, _search_customer_time, order_cache,
                              order_of_events, order_table)
@@ -81,20 +80,49 @@ def _direction_verdict(lo, hi, *, positive: bool, quoted_effect: float | None = 
 
 
 # --------------------------------------------------------------------------- shared views
+#: within check_all: views shared by several checks (one dict per call, else None)
+_SHARED: dict | None = None
+
+
+def _order_rows(ds, ot, table: str) -> np.ndarray:
+    """Row of ``ot`` of each ``ds.<table>["order_id"]`` (-1 = unknown).  Within :func:`check_all` the
+    order ids of complaints, returns and reviews are looked up together once: each
+    lookup hashes all ~500k order ids at 1M lines, and three checks need them."""
+    df = getattr(ds, table)
+    if _SHARED is None:
+        return ot.lookup([df["order_id"]], "order_id")[0]
+    key = ("order_rows", id(ds), id(ot))
+    if key not in _SHARED:
+        frames = {n: getattr(ds, n) for n in ("complaints", "returns", "reviews")}
+        frames = {n: f for n, f in frames.items() if f is not None and "order_id" in f.columns}
+        _SHARED[key] = dict(zip(frames, ot.lookup([f["order_id"] for f in frames.values()], "order_id")))
+    return _SHARED[key][table]
+
+
 def _orders_view(ds, churn_days: int, as_of):
-    """Order table + experience flags + next-order gaps (arrays, sorted by customer/date)."""
+    """Order table + experience flags + next-order gaps (arrays, sorted by customer/date).
+    ``churn_days`` is not used (the flags do not depend on it); within :func:`check_all`
+    the view is built once per ``as_of`` (the returned arrays are shared: do not modify)."""
+    if _SHARED is None:
+        return _build_orders_view(ds, as_of)
+    key = ("view", id(ds), _as_of(ds, as_of))
+    if key not in _SHARED:
+        _SHARED[key] = _build_orders_view(ds, as_of)
+    return _SHARED[key]
+
+
+def _build_orders_view(ds, as_of):
     ot = order_table(ds.orders)
     asof = _as_of(ds, as_of)
     n = len(ot.date)
     late = _late(ot)
-    oidx = ot.order_index()
     comp = np.zeros(n, bool)
     resolved_t = np.full(n, _NAT)
     unres = np.zeros(n, bool)
     c = ds.complaints
     if c is not None and "opened_at" in c.columns:
         t = _ns(c["opened_at"])
-        oi = order_of_events(ot, c, t)
+        oi = order_of_events(ot, c, t, _order_rows(ds, ot, "complaints") if "order_id" in c.columns else None)
         m = oi >= 0
         comp[oi[m]] = True
         if "resolved_at" in c.columns:
@@ -107,7 +135,7 @@ def _orders_view(ds, churn_days: int, as_of):
     ret = np.zeros(n, bool)
     rt = ds.returns
     if rt is not None and "order_id" in rt.columns:
-        oi = lookup(rt["order_id"], oidx)
+        oi = _order_rows(ds, ot, "returns")
         ret[oi[oi >= 0]] = True
     gap = np.where(ot.next_date == _NAT, np.inf, (ot.next_date - ot.date) / _NS_DAY)
     return ot, asof, late, comp, unres, resolved_t, ret, gap
@@ -170,7 +198,7 @@ def resolved_complainers_return(ds, *, window_days: int = 365, as_of=None) -> Cl
     ot = order_table(ds.orders)
     asof = _as_of(ds, as_of)
     r = _ns(c["resolved_at"])
-    cc = lookup(c["customer_id"], ot.customer_index())
+    cc = ot.lookup([c["customer_id"]], "customer_id")[0]
     m = (r != _NAT) & (r <= asof) & (cc >= 0)
     if m.sum() == 0:
         return _cannot(name, quoted, None, "no resolved tickets of ordering customers")
@@ -273,17 +301,16 @@ def silent_unhappy_per_complaint(ds) -> Claim:
             m |= (s["nps"] <= 6).to_numpy()
         if "csat" in s.columns:
             m |= (s["csat"] <= 2).to_numpy()
-        neg_ids.append(s["customer_id"].to_numpy()[m])
+        neg_ids.append(s["customer_id"][m])
     r = ds.reviews
     if r is not None and "customer_id" in r.columns and "rating" in r.columns:
-        neg_ids.append(r["customer_id"].to_numpy()[(r["rating"] <= 2).to_numpy()])
+        neg_ids.append(r["customer_id"][(r["rating"] <= 2).to_numpy()])
     if not neg_ids:
         return _cannot(name, quoted, "surveys (nps/csat) or reviews (rating) with customer_id")
-    neg = pd.unique(pd.Series(np.concatenate(neg_ids)).dropna().astype("str"))
-    comp = pd.unique(ds.complaints["customer_id"].dropna().astype("str"))
-    unhappy = pd.Index(neg).union(pd.Index(comp))
-    n = len(unhappy)
-    k = len(comp)
+    # distinct ids counted on the (Arrow) string columns: no conversion to Python objects
+    comp = ds.complaints["customer_id"].dropna().astype("str")
+    k = int(comp.nunique())
+    n = int(pd.concat([*(x.dropna().astype("str") for x in neg_ids), comp], ignore_index=True).nunique())
     if k == 0 or n < MIN_N:
         return _cannot(name, quoted, None, "too few unhappy customers", n)
     lo_p, hi_p = _stats.wilson_ci(k, n)
@@ -356,7 +383,7 @@ def fast_delivery_rating(ds, *, within_days: int = 2) -> Claim:
     if dd is None:
         return _cannot(name, quoted, "orders.delivered_date")
     ot, d = dd
-    oi = lookup(r["order_id"], ot.order_index())
+    oi = _order_rows(ds, ot, "reviews")
     rating = r["rating"].to_numpy(dtype=float)
     ok = (oi >= 0) & np.isfinite(rating)
     days = np.where(ok, d[np.maximum(oi, 0)], -1)
@@ -454,12 +481,17 @@ def check_all(ds, *, sentiment=None) -> pd.DataFrame:
     """Every claim as one row (name, quoted, estimate, ci_low, ci_high, n, verdict,
     missing, detail).  A check that fails unexpectedly is reported as
     cannot_test with the error in ``detail`` rather than stopping the report."""
+    global _SHARED
     rows = []
-    with order_cache():  # one order table for all checks
-        for f in CHECKS:
-            try:
-                c = f(ds, sentiment=sentiment) if f is sentiment_profile else f(ds)
-            except Exception as e:  # report, never crash the whole table
-                c = _cannot(f.__name__, "", None, f"error: {type(e).__name__}: {e}")
-            rows.append(c.as_dict())
+    outer, _SHARED = _SHARED, {}   # views shared by the checks of this call only
+    try:
+        with order_cache():  # one order table for all checks
+            for f in CHECKS:
+                try:
+                    c = f(ds, sentiment=sentiment) if f is sentiment_profile else f(ds)
+                except Exception as e:  # report, never crash the whole table
+                    c = _cannot(f.__name__, "", None, f"error: {type(e).__name__}: {e}")
+                rows.append(c.as_dict())
+    finally:
+        _SHARED = outer
     return pd.DataFrame(rows)

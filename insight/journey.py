@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from insight import _events as _ev
 from insight import stats as _stats
@@ -89,6 +91,13 @@ class OrderTable:
             self._idx["c"] = pd.Index(self.customers)
             self._idx["c"].is_unique  # noqa: B018
         return self._idx["c"]
+
+    def lookup(self, values_list, col: str) -> list[np.ndarray]:
+        """Position of each value of each Series in ``values_list`` in the order ids
+        (``col="order_id"``, rows of this table) or the customer ids (``"customer_id"``,
+        customer codes); -1 = unknown or missing.  See :func:`_lookup_ids`."""
+        idx = self.order_index() if col == "order_id" else self.customer_index()
+        return _lookup_ids(values_list, idx, self._idx.setdefault(("keys", col), {}))
 
     def frame(self) -> pd.DataFrame:
         nat = lambda a: pd.to_datetime(np.where(a == _NAT, np.datetime64("NaT", "ns"), a.astype("datetime64[ns]")))
@@ -311,6 +320,78 @@ def _cust_col(df: pd.DataFrame, ot: OrderTable, looked: dict | None = None) -> n
     return code
 
 
+def _short_keys(arr, width: int):
+    """(uint64 key, ok) per string of the Arrow (large_)string array ``arr``: its bytes
+    zero-padded to 8 as one integer; ok = not null and exactly ``width`` (<= 8) bytes long.
+    Two strings of the same length have the same key only when they are equal."""
+    keys, oks = [], []
+    for ch in (arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]):
+        n, bufs = len(ch), ch.buffers()
+        wide = pa.types.is_large_string(ch.type)
+        offs = np.frombuffer(bufs[1], dtype=np.int64 if wide else np.int32, count=n + 1,
+                             offset=ch.offset * (8 if wide else 4)).astype(np.int64)
+        ok = np.diff(offs) == width
+        if ch.null_count:
+            ok &= np.asarray(ch.is_valid(), dtype=bool)
+        data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(0, np.uint8)
+        pad = np.zeros((n, 8), np.uint8)
+        if n and ok.all():            # contiguous fixed-width bytes: a reshape, no gather
+            pad[:, :width] = data[offs[0]:offs[-1]].reshape(n, width)
+        elif n:
+            rows = np.flatnonzero(ok)
+            pad[rows, :width] = data[offs[rows][:, None] + np.arange(width)]
+        keys.append(pad.view(np.uint64).ravel())
+        oks.append(ok)
+    if not keys:
+        return np.zeros(0, np.uint64), np.zeros(0, bool)
+    return np.concatenate(keys), np.concatenate(oks)
+
+
+def _arrow_str(x):
+    a = getattr(getattr(x, "array", None), "_pa_array", None)
+    if a is not None and (pa.types.is_string(a.type) or pa.types.is_large_string(a.type)):
+        return a
+    return None
+
+
+def _lookup_ids(values_list, uniques: pd.Index, cache: dict | None = None) -> list[np.ndarray]:
+    """``insight._events.lookup_many(values_list, uniques)`` (position of each value in
+    ``uniques``, -1 = absent or missing), faster for short ids of one length.
+
+    When every id of ``uniques`` is an Arrow string of the same byte length <= 8 (ids
+    like ``O0000123``, ``C177881``), each id is read as one uint64 (its bytes) and
+    matched by a sorted search, 3-6x faster than hashing the strings; any value of
+    another length cannot match and gets -1.  ``cache``: a dict kept with ``uniques``
+    (e.g. the order table's) to keep its sorted keys between calls.  Other ids: the
+    Arrow hash lookup of :func:`insight._events.lookup_many`."""
+    values_list = list(values_list)
+    ua = _arrow_str(uniques)
+    vas = [_arrow_str(v) for v in values_list]
+    if ua is None or any(v is None for v in vas) or len(uniques) == 0:
+        return _ev.lookup_many(values_list, uniques)
+    hit = cache.get("short") if cache is not None else None
+    if hit is None or hit[0] is not ua:
+        mm = pc.min_max(pc.binary_length(ua)).as_py()
+        width = mm["min"]
+        if ua.null_count or width != mm["max"] or not 1 <= width <= 8:
+            hit = (ua, None, None, None)
+        else:
+            kv, _ = _short_keys(ua, width)
+            srt = np.argsort(kv)                  # ids are unique: any sort is the sort
+            hit = (ua, width, kv[srt], srt)
+        if cache is not None:
+            cache["short"] = hit
+    _, width, sk, srt = hit
+    if width is None:
+        return _ev.lookup_many(values_list, uniques)
+    out = []
+    for va in vas:
+        k, ok = _short_keys(va, width)
+        pos = np.minimum(np.searchsorted(sk, k), len(sk) - 1)
+        out.append(np.where(ok & (sk[pos] == k), srt[pos], -1).astype(np.int64))
+    return out
+
+
 def _lookup_frames(frames, ot: OrderTable) -> dict:
     """(id(frame), column) -> codes of the frames' customer_id (in ``ot.customer_index()``)
     and order_id (in ``ot.order_index()``): one batched Arrow lookup per index instead of
@@ -320,7 +401,7 @@ def _lookup_frames(frames, ot: OrderTable) -> dict:
     for col, idx in (("customer_id", ot.customer_index), ("order_id", ot.order_index)):
         fs = [f for f in frames if col in f.columns]
         if fs:
-            for f, r in zip(fs, _ev.lookup_many([f[col] for f in fs], idx())):
+            for f, r in zip(fs, ot.lookup([f[col] for f in fs], col)):
                 out[(id(f), col)] = r
     return out
 
@@ -340,14 +421,18 @@ def _search_customer_time(cust_sorted, date_sorted, c, t):
     return np.where(ok, pos, -1)
 
 
-def order_of_events(ot, df, t):
+def order_of_events(ot, df, t, order_rows=None):
     """Row of ``ot`` (the order table) each event row of ``df`` belongs to: its ``order_id``
     when given and known, else the customer's last order at or before the event time ``t``
-    (int64 ns); -1 when neither applies."""
-    o = _ev.lookup(df["order_id"], ot.order_index()) if "order_id" in df.columns else np.full(len(df), -1)
+    (int64 ns); -1 when neither applies.  ``order_rows``: ``df["order_id"]`` already
+    looked up in ``ot.order_index()`` (e.g. batched with other frames' ids)."""
+    if order_rows is not None:
+        o = order_rows
+    else:
+        o = ot.lookup([df["order_id"]], "order_id")[0] if "order_id" in df.columns else np.full(len(df), -1)
     miss = (o < 0) & (t != _NAT)
     if miss.any() and "customer_id" in df.columns:
-        cc = _ev.lookup(df["customer_id"][miss], ot.customer_index())
+        cc = ot.lookup([df["customer_id"][miss]], "customer_id")[0]
         pos = np.full(miss.sum(), -1)
         ok = cc >= 0
         pos[ok] = _search_customer_time(ot.cust, ot.date, cc[ok], t[miss][ok])

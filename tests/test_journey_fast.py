@@ -44,3 +44,28 @@ def test_group_medians_known_answer():
 def test_is_event_table():
     e = np.array([0, 1, 9, 3, 1])
     assert J._is_event(e, ("next_order", "churned")).tolist() == [False, True, True, False, True]
+
+
+def test_lookup_ids_short_ids_known_answer():
+    import pyarrow as pa
+    uniq = pd.Index(["O03", "O01", "O10", "O02"], dtype="str")
+    vals = pd.Series(["O10", None, "O1", "O01", "O0100", "O02", "X99", "O03"], dtype="str")
+    cache = {}
+    got = J._lookup_ids([vals, vals.iloc[2:5]], uniq, cache)
+    assert got[0].tolist() == [2, -1, -1, 1, -1, 3, -1, 0]
+    assert got[1].tolist() == [-1, 1, -1]            # a sliced Arrow array (non-zero offset)
+    assert cache["short"][1] == 3                     # the 3-byte fast path was taken
+    # several chunks, regular string type
+    arr = pa.chunked_array([pa.array(["O02", None]), pa.array(["O03", "O9"])])
+    s = pd.Series(pd.arrays.ArrowStringArray(arr))
+    assert J._lookup_ids([s], uniq)[0].tolist() == [3, -1, 0, -1]
+
+
+def test_lookup_ids_fallbacks_agree_with_events_lookup():
+    from insight import _events
+    for uniq in (pd.Index(["a", "bb", "ccc"], dtype="str"),                  # lengths differ
+                 pd.Index(["customer-000000001", "customer-000000002"], dtype="str"),  # > 8 bytes
+                 pd.Index(["a", "b"], dtype=object)):                       # not Arrow
+        vals = pd.Series(list(uniq) + ["zz", None], dtype=uniq.dtype)
+        assert J._lookup_ids([vals], uniq)[0].tolist() == _events.lookup(vals, uniq).tolist() \
+            == [*range(len(uniq)), -1, -1]
