@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from insight import stats as st
-from insight._events import codes, lookup, need, next_order_within, order_level
+from insight._events import (_NAT, _first_rows, codes, group_first, group_min_max, lookup_codes,
+                             need, next_order_after, ns_int, order_customers, repurchase_flags)
 from insight.stats import ALPHA, RateComparison
 
 __all__ = ["rates", "reasons", "repurchase_after_return"]
@@ -60,38 +61,58 @@ def rates(orders: pd.DataFrame, returns: pd.DataFrame | None = None, by: str = "
     o = _lines(orders, by, products)
     if within is not None:
         o = _lines(o, within, products)
-    cols = [by] if within is None else [by, within]
-    status = (o["status"].astype("str").str.lower() if "status" in o.columns
-              else pd.Series("", index=o.index))
+    # integer codes of the id and label columns (factorized once per frame when ``o`` is
+    # the caller's orders frame, see insight._events.codes)
+    fac = (lambda c: codes(o, c)) if o is orders else (lambda c: pd.factorize(o[c]))
+    def status_is(*values):   # per line: lower-cased status among ``values`` (missing: no)
+        if "status" not in o.columns:
+            return np.zeros(len(o), bool)
+        sc, su = fac("status")
+        return np.append(np.asarray(pd.Index(su).astype("str").str.lower().isin(values)), False)[sc]
+
     if kind == "return":
         need(returns, ["order_id", "product_id"], "returns")
-        keep = ~status.isin(["cancelled", "backordered"]).to_numpy()
-        # (order_id, product_id) pairs as integer keys (ids factorized once per frame);
-        # missing ids are a value of their own (as in drop_duplicates/merge)
-        oc, ou = codes(o, "order_id") if o is orders else pd.factorize(o["order_id"])
-        pc, pu = codes(o, "product_id") if o is orders else pd.factorize(o["product_id"])
+        keep = ~status_is("cancelled", "backordered")
+        # (order_id, product_id) pairs as integer keys; missing ids are a value of their
+        # own (as in drop_duplicates/merge); each pair counts once, at its first line
+        oc, ou = fac("order_id")
+        pc, pu = fac("product_id")
         span = np.int64(len(pu) + 2)
-        lk = (oc[keep] + 1) * span + (pc[keep] + 1)
-        _, first = np.unique(lk, return_index=True)
-        first.sort()
-        lines = o.loc[keep, cols].iloc[first]
+        kept = np.flatnonzero(keep)
+        lk = (oc[kept] + 1) * span + (pc[kept] + 1)
+        pair, pairs = pd.factorize(lk)
+        first = _first_rows(pair.astype(np.int64, copy=False), len(pairs))
+        rows = kept[first]
 
         def rcode(col, uniq):   # -1 missing (matches missing), -2 absent from orders
-            c = lookup(returns[col], uniq)
+            c = lookup_codes(returns, col, uniq)
             return np.where(c >= 0, c, np.where(returns[col].isna().to_numpy(), -1, -2))
         ro, rp = rcode("order_id", ou), rcode("product_id", pu)
         absent = (ro == -2) | (rp == -2)
-        rk = np.unique((ro[~absent] + 1) * span + (rp[~absent] + 1))
+        rk = np.sort((ro[~absent] + 1) * span + (rp[~absent] + 1))
+        rk = rk[np.r_[True, rk[1:] != rk[:-1]]] if len(rk) else rk
         n_ret = len(rk) + len(returns.loc[absent, ["order_id", "product_id"]].drop_duplicates())
-        hit = np.isin(lk[first], rk)
-        lines = lines.assign(_k=hit.astype("float64"))
+        at = np.minimum(np.searchsorted(rk, lk[first]), max(len(rk) - 1, 0))
+        hit = (rk[at] == lk[first]) if len(rk) else np.zeros(len(first), bool)
+        flag = hit.astype("float64")
         unmatched = n_ret - int(hit.sum())
     else:
         if "status" not in o.columns:
             raise KeyError("orders: status is needed for backorder rates")
-        lines = o[cols].assign(_k=status.eq("backordered").astype("float64"))
+        rows = np.arange(len(o))
+        flag = status_is("backordered").astype("float64")
         unmatched = 0
-    g = lines.dropna(subset=[by]).groupby(by, observed=True)["_k"].agg(k="sum", n="size").reset_index()
+    # k and n per ``by`` value by bincount on its codes; the few groups then go through
+    # pandas' groupby so that they come out in its (sorted) order and dtypes
+    bc, bu = fac(by)
+    gb = bc[rows]
+    ok = gb >= 0
+    kg = np.bincount(gb[ok], weights=flag[ok], minlength=len(bu))
+    ng = np.bincount(gb[ok], minlength=len(bu))
+    seen = np.flatnonzero(ng > 0)
+    small = pd.DataFrame({by: pd.Series(bu.take(seen), copy=False).reset_index(drop=True),
+                          "_k": kg[seen], "_n": ng[seen].astype("int64")})
+    g = small.groupby(by, observed=True).agg(k=("_k", "sum"), n=("_n", "sum")).reset_index()
     g["k"] = g["k"].astype("int64")
     g["rate"] = g["k"] / g["n"]
     g["ci_low"], g["ci_high"] = st.wilson_ci(g["k"], g["n"], alpha)
@@ -101,7 +122,9 @@ def rates(orders: pd.DataFrame, returns: pd.DataFrame | None = None, by: str = "
         g["shrunk"], prior = st.shrink(g["k"], g["n"], st.beta_binomial_fit(g["k"], g["n"], prior_method))
         p0 = g["k"].sum() / g["n"].sum()
     else:
-        first_w = lines.dropna(subset=[by]).groupby(by, observed=True)[within].first()
+        # first non-missing ``within`` of each ``by`` value, in line order
+        first_w = group_first(o[within].take(rows[ok]), gb[ok], len(bu))
+        first_w.index = bu
         g.insert(1, within, g[by].map(first_w).to_numpy())
         gc, gu = pd.factorize(g[within], use_na_sentinel=False)
         kk, nn = g["k"].to_numpy(float), g["n"].to_numpy(float)
@@ -151,14 +174,26 @@ def repurchase_after_return(orders: pd.DataFrame, returns: pd.DataFrame, window_
     odds ratio (Fisher p).  ``extra["unobserved"]``: first orders too recent to judge.
     """
     need(returns, ["order_id"], "returns")
-    o = order_level(orders)
-    first = o.sort_values("order_date", kind="stable").drop_duplicates("customer_id")
-    first = first.assign(returned=pd.Series(lookup(first["order_id"], pd.Index(pd.unique(returns["order_id"].dropna().astype("str")))) >= 0, index=first.index))
-    nx = next_order_within(first[["customer_id", "order_date", "returned"]], orders, window_days,
-                           anchor="order_date", as_of=as_of)
-    obs = nx[nx["observed"]]
-    r, k = obs[obs["returned"]], obs[~obs["returned"]]
-    res = st.compare_rates(int(r["repurchased"].sum()), len(r), int(k["repurchased"].sum()), len(k),
+    need(orders, ["order_id", "customer_id", "order_date"], "orders")
+    # per order (code of codes(orders, "order_id")): first order date and customer code
+    g, oids = codes(orders, "order_id")
+    od = group_min_max(ns_int(orders["order_date"]), g, len(oids), "min")
+    cust = order_customers(orders)
+    # each customer's first order by order date (ties: first seen; NaT last), orders
+    # without a customer id counting as one customer, as drop_duplicates does
+    srt = np.argsort(od, kind="stable")
+    srt = np.r_[srt[od[srt] != _NAT], np.flatnonzero(od == _NAT)]
+    pos = np.full(cust.max(initial=-1) + 2, len(srt), dtype=np.int64)
+    np.minimum.at(pos, cust[srt] + 1, np.arange(len(srt)))
+    first = srt[np.sort(pos[pos < len(srt)])]
+    ret = np.zeros(len(oids) + 1, bool)
+    ret[lookup_codes(returns, "order_id", oids)] = True   # -1 (missing/unknown) -> spare slot
+    returned = ret[first]
+    at = od[first]
+    nxt = next_order_after(orders, cust[first], at)
+    rep, observed = repurchase_flags(orders, at, nxt, window_days, as_of)
+    r, k = observed & returned, observed & ~returned
+    res = st.compare_rates(int((rep & r).sum()), int(r.sum()), int((rep & k).sum()), int(k.sum()),
                            labels=("returned", "kept"), alpha=alpha)
-    res.extra.update(unobserved=int((~nx["observed"]).sum()), window_days=window_days)
+    res.extra.update(unobserved=int((~observed).sum()), window_days=window_days)
     return res
