@@ -34,7 +34,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
+from insight import _events as _ev
 from insight import stats as _stats
+from insight.journey import _argsort_str
 
 SEGMENTS: tuple[str, ...] = (
     "champions", "loyal", "potential loyalist", "new", "promising", "need attention",
@@ -106,12 +108,44 @@ def _check_cols(df: pd.DataFrame, cols, table: str) -> None:
 
 def _valid_orders(orders: pd.DataFrame) -> pd.DataFrame:
     """Order lines that count as purchases (cancelled lines are dropped when status is known)."""
-    if "status" in orders.columns:
-        st = orders["status"]
-        keep = ~(st.astype("str").str.lower().eq("cancelled")).to_numpy()
-        if not keep.all():
-            return orders.loc[keep]
-    return orders
+    keep = _purchase_lines(orders)
+    return orders if keep is None else orders.loc[keep]
+
+
+def _purchase_lines(orders: pd.DataFrame) -> np.ndarray | None:
+    """Boolean mask of the order lines that count as purchases (``status`` not
+    "cancelled", any case), or None when every line counts.  Works on the cached
+    status codes (``insight._events.codes``): a handful of distinct labels is lowered,
+    not 1M strings."""
+    if "status" not in orders.columns:
+        return None
+    sc, su = _ev.codes(orders, "status")
+    canc = np.r_[np.asarray(pd.Index(su).astype("str").str.lower() == "cancelled", dtype=bool), False]
+    drop = canc[sc]  # code -1 (missing status) -> the trailing False
+    return ~drop if drop.any() else None
+
+
+def _line_customers(orders: pd.DataFrame, keep: np.ndarray | None = None,
+                    col: str = "customer_id") -> tuple[np.ndarray, pd.Index]:
+    """Customer of each order line as a code into the *sorted* distinct ids of the kept
+    lines (-1 = line not kept or id missing), and those ids (a str Index).
+
+    Same codes as ``pd.factorize(orders.loc[keep, col], sort=True)``, from the cached
+    factorization of the whole column (``insight._events.codes``): only the ~200k
+    distinct ids are sorted (Arrow's sort, code-point order), no 1M strings are hashed."""
+    cc, cu = _ev.codes(orders, col)
+    ck = cc if keep is None else np.where(keep, cc, -1)
+    used = np.zeros(len(cu) + 1, dtype=bool)
+    used[ck] = True                  # -1 marks the spare last slot
+    uc = np.flatnonzero(used[:-1])
+    ids = cu.take(uc)
+    srt = _argsort_str(ids)
+    cmap = np.full(len(cu) + 1, -1, dtype=np.int64)
+    cmap[uc[srt]] = np.arange(len(uc))
+    out = ids.take(srt)
+    if out.dtype != "str":
+        out = out.astype("str")
+    return cmap[ck], out.rename(col)
 
 
 def quantile_score(values, higher_is_better: bool = True) -> np.ndarray:
@@ -121,9 +155,45 @@ def quantile_score(values, higher_is_better: bool = True) -> np.ndarray:
     if n == 0:
         return np.zeros(0, dtype=np.int8)
     key = v if higher_is_better else -v
-    srt = np.sort(key)
-    worse = np.searchsorted(srt, key, side="left")  # number strictly below
+    if not np.isfinite(key).all():
+        srt = np.sort(key)
+        worse = np.searchsorted(srt, key, side="left")  # number strictly below (NaN last)
+        return (1 + (5 * worse) // n).astype(np.int8)
+    lo, hi = key.min(), key.max()
+    if hi - lo <= 4 * n + 1024 and (key == np.floor(key)).all():
+        # whole numbers in a short range (recency days, order counts): counting, no sort
+        k = (key - lo).astype(np.int64)
+        cnt = np.bincount(k)
+        worse = (np.cumsum(cnt) - cnt)[k]
+    else:
+        # one argsort; a value's "strictly below" count is where its run of ties starts
+        order = np.argsort(key, kind="stable")
+        sk = key[order]
+        pos = np.arange(n)
+        start = np.maximum.accumulate(np.where(np.r_[True, sk[1:] != sk[:-1]], pos, 0))
+        worse = np.empty(n, dtype=np.int64)
+        worse[order] = start
     return (1 + (5 * worse) // n).astype(np.int8)
+
+
+#: "RFM" score labels "111".."555" by (R-1)*25 + (F-1)*5 + (M-1)
+_SCORE_LABELS = pd.array([f"{r}{f}{m}" for r in range(1, 6) for f in range(1, 6) for m in range(1, 6)],
+                         dtype="str")
+
+
+def _orders_per_customer(ccode: np.ndarray, ocode: np.ndarray, nc: int) -> np.ndarray:
+    """Distinct orders per customer from line codes (customer codes >= 0; order code -1 =
+    missing order id: a customer's lines without an order id count as one order)."""
+    if len(ocode) and ocode.min() >= 0:
+        # usual case: each order belongs to one customer -> count orders, not pairs
+        ocust = np.full(int(ocode.max()) + 1, -1, dtype=np.int64)
+        ocust[ocode] = ccode
+        if np.array_equal(ocust[ocode], ccode):
+            return np.bincount(ocust[ocust >= 0], minlength=nc)
+    # distinct (customer, order) pairs; missing order ids get the spare code m - 1
+    m = int(ocode.max()) + 2 if len(ocode) else 1
+    upair = pd.unique(ccode * m + np.where(ocode < 0, m - 1, ocode))
+    return np.bincount(upair // m, minlength=nc)
 
 
 # --------------------------------------------------------------------------- RFM
@@ -133,51 +203,52 @@ def rfm(orders: pd.DataFrame, as_of=None, *, customer_col: str = "customer_id") 
     ``as_of`` defaults to the last order date in ``orders``; orders after it are
     ignored.  recency_days = whole days from the last order to ``as_of``;
     frequency = distinct orders; monetary = sum(quantity * unit_price).
-    Cancelled lines (``status == "cancelled"``) are not purchases.
+    Cancelled lines (``status == "cancelled"``) are not purchases; lines without a
+    customer id belong to no customer.
 
-    Returns one row per customer (index ``customer_id``) with columns
+    Returns one row per customer (index ``customer_id``, sorted) with columns
     recency_days, frequency, monetary, first_order, last_order, R, F, M,
     rfm_score ("545"), segment, segment_fa.
     """
     _check_cols(orders, [customer_col, "order_id", "order_date", "quantity", "unit_price"], "orders")
-    o = _valid_orders(orders)
-    dates = o["order_date"].to_numpy(dtype="datetime64[ns]")
+    # all work is on line arrays of the whole frame with a keep mask: the string ids
+    # are coded once per frame (insight._events.codes), no filtered copies of the frame
+    keep = _purchase_lines(orders)
+    dates = orders["order_date"].to_numpy(dtype="datetime64[ns]")
     if as_of is None:
-        as_of_ts = pd.Timestamp(dates.max()) if len(dates) else pd.Timestamp("now")
+        dk = dates if keep is None else dates[keep]
+        as_of_ts = pd.Timestamp(dk.max()) if len(dk) else pd.Timestamp("now")
     else:
         as_of_ts = pd.Timestamp(as_of)
-        keep = dates <= np.datetime64(as_of_ts, "ns")
-        if not keep.all():
-            o = o.loc[keep]
-            dates = dates[keep]
-    if len(o) == 0:
+        inside = dates <= np.datetime64(as_of_ts, "ns")
+        if not inside.all():
+            keep = inside if keep is None else keep & inside
+    ccode, cust = _line_customers(orders, keep, customer_col)
+    lines = np.flatnonzero(ccode >= 0)
+    if len(lines) == 0:
         cols = ["recency_days", "frequency", "monetary", "first_order", "last_order",
                 "R", "F", "M", "rfm_score", "segment", "segment_fa"]
         return pd.DataFrame(columns=cols, index=pd.Index([], name="customer_id", dtype="str"))
-
-    ccode, cust = pd.factorize(o[customer_col], sort=True)
-    ocode, _ = pd.factorize(o["order_id"])
+    all_lines = len(lines) == len(ccode)
+    sub = (lambda a: a) if all_lines else (lambda a: a[lines])
+    cl = sub(ccode)
     nc = len(cust)
-    value = (o["quantity"].to_numpy(dtype=float) * o["unit_price"].to_numpy(dtype=float))
-    value = np.nan_to_num(value)
-    monetary = np.bincount(ccode, weights=value, minlength=nc)
-    # distinct (customer, order) pairs
-    pair = ccode.astype(np.int64) * (int(ocode.max()) + 1) + ocode
-    upair = pd.unique(pair)
-    frequency = np.bincount(upair // (int(ocode.max()) + 1), minlength=nc)
+    value = np.nan_to_num(sub(orders["quantity"].to_numpy(dtype=float)) * sub(orders["unit_price"].to_numpy(dtype=float)))
+    monetary = np.bincount(cl, weights=value, minlength=nc)
+    frequency = _orders_per_customer(cl, sub(_ev.codes(orders, "order_id")[0]), nc)
 
-    di = dates.astype("datetime64[s]").astype(np.int64)
+    di = sub(dates).astype("datetime64[s]").astype(np.int64)
     last = np.full(nc, np.iinfo(np.int64).min)
-    np.maximum.at(last, ccode, di)
+    np.maximum.at(last, cl, di)
     first = np.full(nc, np.iinfo(np.int64).max)
-    np.minimum.at(first, ccode, di)
+    np.minimum.at(first, cl, di)
     as_s = np.datetime64(as_of_ts, "s").astype(np.int64)
     recency = (as_s - last) // 86400
 
     R = quantile_score(recency, higher_is_better=False)
     F = quantile_score(frequency)
     M = quantile_score(monetary)
-    seg = segment_of(R, F)
+    seg = GRID[R - 1, F - 1]
     out = pd.DataFrame({
         "recency_days": recency.astype(np.int64),
         "frequency": frequency.astype(np.int64),
@@ -185,11 +256,11 @@ def rfm(orders: pd.DataFrame, as_of=None, *, customer_col: str = "customer_id") 
         "first_order": first.astype("datetime64[s]").astype("datetime64[ns]"),
         "last_order": last.astype("datetime64[s]").astype("datetime64[ns]"),
         "R": R, "F": F, "M": M,
-    }, index=pd.Index(np.asarray(cust, dtype=object), name="customer_id").astype("str"))
-    out["rfm_score"] = (R.astype(np.int64) * 100 + F * 10 + M).astype(str)
-    out["segment"] = pd.Categorical(seg, categories=list(SEGMENTS))
-    out["segment_fa"] = pd.Categorical(pd.Series(seg).map(SEGMENTS_FA).to_numpy(),
-                                       categories=[SEGMENTS_FA[s] for s in SEGMENTS])
+    }, index=cust.rename("customer_id"))
+    # categoricals and labels from codes: no 200k strings are built or hashed
+    out["rfm_score"] = _SCORE_LABELS.take((R.astype(np.int64) - 1) * 25 + (F - 1) * 5 + (M - 1))
+    out["segment"] = pd.Categorical.from_codes(seg, categories=list(SEGMENTS))
+    out["segment_fa"] = pd.Categorical.from_codes(seg, categories=[SEGMENTS_FA[s] for s in SEGMENTS])
     out.attrs["as_of"] = as_of_ts
     return out
 
@@ -226,12 +297,39 @@ def _isin_ids(index: pd.Index, ids: pd.Series, *, nulls_match: bool = False) -> 
     return index.isin(pd.unique(ids.dropna().astype("str")))
 
 
-def _per_customer_flag(table: pd.DataFrame | None, seg_codes: pd.Series, col: str = "customer_id"):
-    """Count customers per segment having >= 1 row in ``table``."""
-    if table is None or col not in table.columns:
-        return None
-    has = _isin_ids(seg_codes.index, table[col])
-    return np.bincount(seg_codes.to_numpy()[has], minlength=len(SEGMENTS))
+def _as_str(ids: pd.Series) -> pd.Series:
+    return ids if ids.dtype == "str" else ids.astype("str")
+
+
+def _return_rate_by_order(orders: pd.DataFrame, returns: pd.DataFrame, seg_of_id):
+    """(returned orders, orders) per segment: each order (its first purchase line's
+    customer decides the segment) counts once, returned when its id is among the
+    returns' order ids.  ``seg_of_id(customer id Index) -> segment code or -1``."""
+    K = len(SEGMENTS)
+    keep = _purchase_lines(orders)
+    oc, ou = _ev.codes(orders, "order_id")
+    kl = np.flatnonzero(keep) if keep is not None else np.arange(len(oc))
+    okl = oc[kl]
+    if len(okl) and okl.min() < 0:
+        # missing order ids form one "order" in drop_duplicates: the general path
+        o = orders.iloc[kl][["order_id", "customer_id"]].drop_duplicates("order_id")
+        osc = seg_of_id(pd.Index(_as_str(o["customer_id"])))
+        ids = pd.Index(o["order_id"])
+    else:
+        first = np.full(len(ou), len(oc), dtype=np.int64)
+        np.minimum.at(first, okl, kl)        # first purchase line of each order
+        present = np.flatnonzero(first < len(oc))
+        cc, cu = _ev.codes(orders, "customer_id")
+        cseg = np.r_[seg_of_id(cu), -1]      # customer code -1 (missing id) -> -1
+        osc = cseg[cc[first[present]]]
+        ids = ou.take(present)
+    ok = osc >= 0
+    if ids.dtype == returns["order_id"].dtype:
+        returned = _isin_ids(ids, returns["order_id"], nulls_match=True)
+    else:
+        returned = np.asarray(ids.isin(returns["order_id"]), dtype=bool)
+    return (np.bincount(osc[ok], weights=returned[ok], minlength=K).astype(np.int64),
+            np.bincount(osc[ok], minlength=K))
 
 
 def profile(rfm_table: pd.DataFrame, *, surveys: pd.DataFrame | None = None,
@@ -251,10 +349,14 @@ def profile(rfm_table: pd.DataFrame, *, surveys: pd.DataFrame | None = None,
     """
     _check_cols(rfm_table, ["segment", "monetary"], "rfm table")
     seg = rfm_table["segment"]
-    codes = pd.Series(pd.Categorical(seg, categories=list(SEGMENTS)).codes, index=rfm_table.index.astype("str"))
+    if isinstance(seg.dtype, pd.CategoricalDtype) and list(seg.cat.categories) == list(SEGMENTS):
+        sc = seg.cat.codes.to_numpy().astype(np.int64)
+    else:
+        sc = pd.Categorical(seg, categories=list(SEGMENTS)).codes.astype(np.int64)
+    idx = rfm_table.index.astype("str")
     K = len(SEGMENTS)
-    size = np.bincount(codes.to_numpy(), minlength=K)
-    rev = np.bincount(codes.to_numpy(), weights=rfm_table["monetary"].to_numpy(dtype=float), minlength=K)
+    size = np.bincount(sc, minlength=K)
+    rev = np.bincount(sc, weights=rfm_table["monetary"].to_numpy(dtype=float), minlength=K)
     tot = rev.sum()
     out = pd.DataFrame({
         "segment_fa": [SEGMENTS_FA[s] for s in SEGMENTS],
@@ -265,18 +367,39 @@ def profile(rfm_table: pd.DataFrame, *, surveys: pd.DataFrame | None = None,
     }, index=pd.Index(list(SEGMENTS), name="segment"))
     tests = {}
 
-    if surveys is not None and {"customer_id", "nps"} <= set(surveys.columns):
-        s = surveys[["customer_id", "nps"]].dropna()
-        sc = codes.reindex(s["customer_id"].astype("str").to_numpy())
-        ok = sc.notna().to_numpy()
-        c = sc.to_numpy()[ok].astype(np.int64)
-        v = s["nps"].to_numpy(dtype=float)[ok]
+    # every customer id column is looked up in the rfm index in one batch (one hash of
+    # the ~200k ids), then everything is integer work on segment codes
+    use_nps = surveys is not None and {"customer_id", "nps"} <= set(surveys.columns)
+    by_order = returns is not None and "order_id" in returns.columns and orders is not None
+    wanted = {"surveys": surveys if use_nps else None,
+              "complaints": complaints if complaints is not None and "customer_id" in complaints.columns else None,
+              "returns": returns if (returns is not None and not by_order and "customer_id" in returns.columns)
+              else None}
+    names = [k for k, v in wanted.items() if v is not None]
+    pos = dict(zip(names, _ev.lookup_many([_as_str(wanted[k]["customer_id"]) for k in names], idx)))
+
+    def seg_of(p):
+        return np.where(p >= 0, sc[np.maximum(p, 0)], -1)
+
+    def has_row(p):
+        """Customers per segment with >= 1 row."""
+        has = np.zeros(len(idx), dtype=bool)
+        has[p[p >= 0]] = True
+        return np.bincount(sc[has], minlength=K)
+
+    if use_nps:
+        v_all = surveys["nps"].to_numpy(dtype=float)
+        ok = (pos["surveys"] >= 0) & ~np.isnan(v_all)
+        c = sc[pos["surveys"][ok]]
+        v = v_all[ok]
         nn = np.bincount(c, minlength=K)
         pro = np.bincount(c, weights=(v >= 9), minlength=K)
         det = np.bincount(c, weights=(v <= 6), minlength=K)
         out["nps"], out["nps_ci_low"], out["nps_ci_high"] = _nps_ci(pro, det, nn, conf)
         out["n_nps"] = nn
-        groups = [v[c == k] for k in range(K) if (c == k).sum() > 0]
+        srt = np.argsort(c, kind="stable")    # answers grouped by segment, in their order
+        bounds = np.r_[0, np.cumsum(nn)]
+        groups = [v[srt[bounds[k]:bounds[k + 1]]] for k in range(K) if nn[k] > 0]
         if len(groups) > 1 and len(np.unique(v)) > 1:
             h = _st.kruskal(*groups)
             tests["nps_kruskal"] = {"statistic": float(h.statistic), "pvalue": float(h.pvalue)}
@@ -291,26 +414,15 @@ def profile(rfm_table: pd.DataFrame, *, surveys: pd.DataFrame | None = None,
             tests[f"{name}_chi2"] = {"statistic": float(chi.statistic), "pvalue": float(chi.pvalue),
                                      "dof": int(chi.dof)}
 
-    k = _per_customer_flag(complaints, codes)
-    if k is not None:
-        _rate("complaint", k, size)
-    if returns is not None and "order_id" in returns.columns and orders is not None:
-        o = _valid_orders(orders)
-        oc = o[["order_id", "customer_id"]].drop_duplicates("order_id")
-        oseg = codes.reindex(oc["customer_id"].astype("str").to_numpy())
-        ok = oseg.notna().to_numpy()
-        osc = oseg.to_numpy()[ok].astype(np.int64)
-        returned = _isin_ids(pd.Index(oc["order_id"]), returns["order_id"], nulls_match=True)[ok] \
-            if oc["order_id"].dtype == returns["order_id"].dtype else \
-            oc["order_id"].isin(returns["order_id"]).to_numpy()[ok]
-        _rate("return", np.bincount(osc, weights=returned, minlength=K).astype(np.int64),
-              np.bincount(osc, minlength=K))
+    if "complaints" in pos:
+        _rate("complaint", has_row(pos["complaints"]), size)
+    if by_order:
+        _rate("return", *_return_rate_by_order(
+            orders, returns, lambda ids: seg_of(_ev.lookup(_as_str(pd.Series(ids, copy=False)), idx))))
         out.attrs["return_rate_unit"] = "orders"
-    elif returns is not None:
-        k = _per_customer_flag(returns, codes)
-        if k is not None:
-            _rate("return", k, size)
-            out.attrs["return_rate_unit"] = "customers"
+    elif "returns" in pos:
+        _rate("return", has_row(pos["returns"]), size)
+        out.attrs["return_rate_unit"] = "customers"
     out.attrs["tests"] = tests
     return out
 
