@@ -9,14 +9,16 @@ to the end of calibration).  The likelihood is the closed form of the paper::
     L = B(a, b+x)/B(a, b) * G(r+x) a^r / (G(r) (alpha+T)^(r+x))
         + [x>0] B(a+1, b+x-1)/B(a, b) * G(r+x) alpha^r / (G(r) (alpha+t_x)^(r+x))
 
-evaluated in logs with ``logaddexp`` (no hypergeometric function needed), on the
-distinct (x, t_x, T) triples weighted by their counts, and maximised with
-L-BFGS-B on log-parameters with the analytic gradient.
+evaluated in logs (no hypergeometric function needed), on the distinct
+(x, t_x, T) triples weighted by their counts (the terms of one x, t_x or T value
+are computed once per value), and maximised with L-BFGS-B on log-parameters with
+the analytic gradient.
 
 Gamma-Gamma (Fader, Hardie & Lee 2005, "RFM and CLV"; Fader & Hardie 2013 note)
 -------------------------------------------------------------------------------
 Average repeat-transaction value m_x of a customer with x > 0 repeat
-transactions: m_x | nu ~ Gamma(p x, nu x) with nu ~ Gamma(q, v).
+transactions: m_x | nu ~ Gamma(p x, nu x) with nu ~ Gamma(q, v).  The likelihood is
+summed by distinct x: per customer only log(x m_x + v) depends on the parameters.
 
 Time units
 ----------
@@ -26,18 +28,69 @@ weeks = days / 7, ``freq="D"`` in days.
 """
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 from scipy import optimize
 from scipy.special import digamma, gammaln, hyp2f1
 
+from insight import _events as _ev
+from insight.segments import _line_customers, _purchase_lines
+
 _UNIT_DAYS = {"D": 1.0, "W": 7.0}
 _DAYS_PER_MONTH = 365.25 / 12
 
 
+def _minimize(f, starts, bounds, options, stop_on_success: bool):
+    """L-BFGS-B from each start (best result kept), with the BLAS behind scipy limited
+    to one thread: the optimizer's linear algebra is on 4x4 matrices, and a threaded
+    BLAS makes every one of its steps wait for its threads (~5 ms each on 2 busy cores,
+    more than the likelihood itself).  ``threadpoolctl`` comes with scikit-learn."""
+    try:
+        from threadpoolctl import threadpool_limits
+        limit = threadpool_limits(limits=1, user_api="blas")
+    except Exception:  # not installed or cannot inspect the libraries: run as is
+        limit = contextlib.nullcontext()
+    best = None
+    with limit:
+        for start in starts:
+            res = optimize.minimize(f, start, jac=True, method="L-BFGS-B", bounds=bounds, options=options)
+            if best is None or res.fun < best.fun:
+                best = res
+            if stop_on_success and best.success:
+                break
+    return best
+
+
 # --------------------------------------------------------------------------- summary
+def _customer_days(ccode: np.ndarray, day: np.ndarray, ocode: np.ndarray | None):
+    """Transactions (distinct customer-days) of order lines: sorted int64 keys
+    ``customer * span + (day - d0)`` with ``span, d0``, and each line's transaction.
+
+    Usually every order (``ocode``: order code per line) has one customer and one
+    day: then the keys of the ~2x fewer orders are sorted instead of the lines'
+    (same keys, same positions); otherwise, or without order codes, the lines'."""
+    if len(day) == 0:
+        return np.zeros(0, np.int64), 1, 0, np.zeros(0, np.int64)
+    d0 = int(day.min())
+    span = int(day.max() - d0 + 1)
+    key = ccode.astype(np.int64) * span + (day - d0)
+    if ocode is not None and len(ocode) and ocode.min() >= 0:
+        okey = np.full(int(ocode.max()) + 1, -1, dtype=np.int64)
+        okey[ocode] = key
+        if np.array_equal(okey[ocode], key):
+            used = np.flatnonzero(okey >= 0)
+            ukey, inv = np.unique(okey[used], return_inverse=True)
+            pos = np.empty(len(okey), dtype=np.int64)
+            pos[used] = inv
+            return ukey, span, d0, pos[ocode]
+    ukey, inv = np.unique(key, return_inverse=True)
+    return ukey, span, d0, inv
+
+
 def summary_from_orders(orders: pd.DataFrame, calibration_end=None, freq: str = "W",
                         observation_end=None) -> pd.DataFrame:
     """frequency (repeat transactions), recency (t_x), T and monetary_value per customer.
@@ -55,11 +108,10 @@ def summary_from_orders(orders: pd.DataFrame, calibration_end=None, freq: str = 
     for c in ("customer_id", "order_date"):
         if c not in orders.columns:
             raise ValueError(f"orders needs column {c!r}")
+    # line arrays of the whole frame with a keep mask; customers and orders are coded
+    # once per frame (insight._events.codes), only the distinct ids are sorted
     o = orders
-    if "status" in o.columns:
-        keep = ~o["status"].astype("str").str.lower().eq("cancelled").to_numpy()
-        if not keep.all():
-            o = o.loc[keep]
+    keep = _purchase_lines(o)
     unit = _UNIT_DAYS[freq]
     day = o["order_date"].to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype(np.int64)
     if "quantity" in o.columns and "unit_price" in o.columns:
@@ -68,19 +120,22 @@ def summary_from_orders(orders: pd.DataFrame, calibration_end=None, freq: str = 
         val = np.nan_to_num(o["value"].to_numpy(dtype=float))
     else:
         val = np.zeros(len(o))
-    cal_end = (day.max() if calibration_end is None
+    dk = day if keep is None else day[keep]
+    cal_end = (dk.max() if calibration_end is None
                else np.datetime64(pd.Timestamp(calibration_end), "D").astype(np.int64))
-    obs_end = (day.max() if observation_end is None
+    obs_end = (dk.max() if observation_end is None
                else np.datetime64(pd.Timestamp(observation_end), "D").astype(np.int64))
-    keep = day <= max(obs_end, cal_end)
-    ccode, cust = pd.factorize(o["customer_id"].to_numpy()[keep] if not keep.all() else o["customer_id"], sort=True)
-    day, val = day[keep], val[keep]
+    inside = day <= max(obs_end, cal_end)
+    keep = inside if keep is None else keep & inside
+    ccode, cust = _line_customers(o, keep)
+    lines = np.flatnonzero(ccode >= 0)
+    ccode, day, val = ccode[lines], day[lines], val[lines]
     nc = len(cust)
-    d0 = day.min() if len(day) else 0
-    span = int(day.max() - d0 + 1) if len(day) else 1
-    key = ccode.astype(np.int64) * span + (day - d0)
-    ukey, inv = np.unique(key, return_inverse=True)  # sorted: by customer, then day
-    tval = np.bincount(inv, weights=val, minlength=len(ukey))
+    # transactions = distinct (customer, day), sorted by customer then day; tx = each
+    # line's transaction, tval = value of each transaction (lines summed in line order)
+    ocode = _ev.codes(o, "order_id")[0][lines] if "order_id" in o.columns else None
+    ukey, span, d0, tx = _customer_days(ccode, day, ocode)
+    tval = np.bincount(tx, weights=val, minlength=len(ukey))
     tc = ukey // span
     tday = ukey % span + d0
     first_pos = np.flatnonzero(np.r_[True, tc[1:] != tc[:-1]])
@@ -106,13 +161,14 @@ def summary_from_orders(orders: pd.DataFrame, calibration_end=None, freq: str = 
         "T": (cal_end - first_day) / unit,
         "monetary_value": mval,
         "first_value": first_val,
-    }, index=pd.Index(np.asarray(cust, dtype=object), name="customer_id").astype("str"))
+    }, index=cust.rename("customer_id"))
     inside = n_cal > 0
     if obs_end > cal_end:
         hold = ~cal
         out["frequency_holdout"] = np.bincount(tc[hold], minlength=nc).astype(float)
         out["duration_holdout"] = (obs_end - cal_end) / unit
-    out = out.loc[inside]
+    if not inside.all():
+        out = out.loc[inside]
     out.attrs.update(freq=freq, calibration_end=pd.Timestamp(np.datetime64(int(cal_end), "D")),
                      observation_end=pd.Timestamp(np.datetime64(int(max(obs_end, cal_end)), "D")))
     return out
@@ -133,46 +189,86 @@ class BGNBDParams:
         return np.array([self.r, self.alpha, self.a, self.b])
 
 
-def _compress(x, tx, T, w=None):
-    """Distinct (x, tx, T) rows with weights (sufficient statistics)."""
-    arr = np.column_stack([x, tx, T])
-    if len(arr) == 0 or not np.isfinite(arr).all():
-        u, inv = np.unique(arr, axis=0, return_inverse=True)
-        ww = np.bincount(inv.ravel(), weights=w, minlength=len(u))
-        return u[:, 0], u[:, 1], u[:, 2], ww
-    # rows sorted by (x, tx, T) with one lexsort (what np.unique(axis=0) returns, ~5x faster)
-    srt = np.lexsort((arr[:, 2], arr[:, 1], arr[:, 0]))
-    a = arr[srt]
-    new = np.r_[True, (a[1:] != a[:-1]).any(axis=1)]
-    inv = np.empty(len(a), dtype=np.int64)
-    inv[srt] = np.cumsum(new) - 1
-    u = a[new]
-    ww = np.bincount(inv, weights=w, minlength=len(u))
-    return u[:, 0], u[:, 1], u[:, 2], ww
+class _BGStats(NamedTuple):
+    """BG/NBD sufficient statistics: the distinct (x, t_x, T) rows with their weights,
+    each row given as codes into the distinct values of x, t_x and T (a few hundred at
+    most), so the terms that depend on one of them are computed once per value."""
+    xs: np.ndarray   # distinct x
+    txs: np.ndarray  # distinct t_x
+    Ts: np.ndarray   # distinct T
+    xc: np.ndarray   # per row: code into xs
+    txc: np.ndarray
+    Tc: np.ndarray
+    w: np.ndarray    # per row: number of customers (or the given weights summed)
+    nx: np.ndarray   # per distinct x: summed weight
+
+
+def _bgnbd_stats(x, tx, T, w=None) -> _BGStats:
+    """Distinct (x, tx, T) rows with weights: each column is factorized (hash, no
+    sort), the three codes are combined into one integer key and that is factorized."""
+    cols = []
+    for v in (x, tx, T):
+        c, u = pd.factorize(np.asarray(v, dtype=float), use_na_sentinel=False)
+        cols.append((c.astype(np.int64), np.asarray(u, dtype=float)))
+    (xc, xs), (txc, txs), (Tc, Ts) = cols
+    key = (xc * len(txs) + txc) * len(Ts) + Tc
+    kc, ku = pd.factorize(key)
+    ww = np.bincount(kc, weights=w, minlength=len(ku))
+    ku = np.asarray(ku, dtype=np.int64)
+    xr, rest = np.divmod(ku, len(txs) * len(Ts))
+    txr, Tr = np.divmod(rest, len(Ts))
+    return _BGStats(xs, txs, Ts, xr, txr, Tr, ww, np.bincount(xr, weights=ww, minlength=len(xs)))
+
+
+def _dot(a, b) -> float:
+    """sum(a * b) without BLAS: on 2 busy cores a threaded BLAS dot of ~100k values can
+    wait milliseconds for its threads, and its spinning threads slow the optimizer."""
+    return float(np.multiply(a, b).sum())
+
+
+def _bgnbd_ll_grad_stats(logp, st: _BGStats):
+    """Log-likelihood and its gradient in the log-parameters, from the sufficient
+    statistics.  Per customer row: ll = A1(x) + A2(x) + log(e^A3 + e^A4) with
+    A3 = -(r+x) log(alpha+T), A4 = log a - log(b+x-1) - (r+x) log(alpha+t_x) (x > 0;
+    -inf for x = 0), written as A3 + log(1 + e^d), d = A4 - A3, whose weights
+    e^A3 / (e^A3 + e^A4) and e^A4 / (...) are 1 - sigmoid(d) and sigmoid(d)."""
+    r, alpha, a, b = np.exp(logp)
+    xs, w = st.xs, st.w
+    N = w.sum()
+    # terms of one distinct x
+    pos = xs > 0
+    bx1 = np.where(pos, b + xs - 1, 1.0)
+    with np.errstate(divide="ignore"):
+        c4 = np.where(pos, np.log(a) - np.log(bx1), -np.inf)   # A4 + (r+x) log(alpha+t_x)
+    A12 = (gammaln(r + xs) - gammaln(r) + gammaln(a + b) + gammaln(b + xs) - gammaln(b)
+           - gammaln(a + b + xs))
+    rx = r + xs
+    lT, ltx = np.log(alpha + st.Ts), np.log(alpha + st.txs)
+    # per row: gathers from the small tables
+    rxr, lTr, ltxr = rx[st.xc], lT[st.Tc], ltx[st.txc]
+    d = c4[st.xc] + rxr * (lTr - ltxr)
+    e = np.exp(-np.abs(d))                      # in (0, 1]; 0 for x = 0 (d = -inf)
+    inv1e = 1.0 / (1.0 + e)
+    big = d >= 0
+    w4 = np.where(big, inv1e, e * inv1e)        # sigmoid(d)
+    w3 = np.where(big, e * inv1e, inv1e)        # 1 - sigmoid(d), without cancellation
+    ll = (N * r * np.log(alpha) + _dot(st.nx, A12)
+          + _dot(w, np.maximum(d, 0) + np.log1p(e) - rxr * lTr))
+    ww4 = w * w4
+    d_r = (_dot(st.nx, digamma(r + xs) - digamma(r)) + N * np.log(alpha)
+           - _dot(w * w3, lTr) - _dot(ww4, ltxr))
+    d_alpha = N * r / alpha - _dot(w * rxr, w3 / (alpha + st.Ts)[st.Tc] + w4 / (alpha + st.txs)[st.txc])
+    dab = digamma(a + b) - digamma(a + b + xs)
+    s4 = np.bincount(st.xc, weights=ww4, minlength=len(xs))   # sum of w * sigmoid(d) per x
+    d_a = _dot(st.nx, dab) + s4.sum() / a
+    d_b = _dot(st.nx, dab + digamma(b + xs) - digamma(b)) - _dot(s4, 1.0 / bx1)
+    grad = np.array([d_r * r, d_alpha * alpha, d_a * a, d_b * b])
+    return float(ll), grad
 
 
 def _bgnbd_ll_grad(logp, x, tx, T, w):
-    r, alpha, a, b = np.exp(logp)
-    pos = x > 0
-    A1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
-    A2 = gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x)
-    lT = np.log(alpha + T)
-    ltx = np.log(alpha + tx)
-    A3 = -(r + x) * lT
-    bx1 = np.where(pos, b + x - 1, 1.0)
-    A4 = np.where(pos, np.log(a) - np.log(bx1) - (r + x) * ltx, -np.inf)
-    lse = np.logaddexp(A3, A4)
-    ll = A1 + A2 + lse
-    w3 = np.exp(A3 - lse)
-    w4 = np.exp(A4 - lse)
-    d_r = digamma(r + x) - digamma(r) + np.log(alpha) - w3 * lT - w4 * ltx
-    d_alpha = r / alpha - (r + x) * (w3 / (alpha + T) + w4 / (alpha + tx))
-    dab = digamma(a + b) - digamma(a + b + x)
-    d_a = dab + w4 / a
-    d_b = dab + digamma(b + x) - digamma(b) - w4 / bx1
-    grad = np.array([(w * d_r).sum() * r, (w * d_alpha).sum() * alpha,
-                     (w * d_a).sum() * a, (w * d_b).sum() * b])
-    return float((w * ll).sum()), grad
+    """Weighted log-likelihood and gradient (log-parameters) of rows (x, tx, T)."""
+    return _bgnbd_ll_grad_stats(logp, _bgnbd_stats(x, tx, T, w))
 
 
 def bgnbd_loglik(params, summary: pd.DataFrame) -> np.ndarray:
@@ -206,25 +302,19 @@ def fit_bgnbd(summary: pd.DataFrame, *, penalizer: float = 0.0, x0=None) -> BGNB
     log-likelihood (0 = plain MLE, as in the paper).
     """
     x, tx, T = _check_summary(summary)
-    ux, utx, uT, w = _compress(x, tx, T)
+    st = _bgnbd_stats(x, tx, T)
     scale = max(float(np.mean(T)), 1e-9)  # alpha scales with the time unit
     if x0 is None:
         x0 = np.log([1.0, scale, 1.0, 1.0])
 
     def f(lp):
-        ll, g = _bgnbd_ll_grad(lp, ux, utx, uT, w)
+        ll, g = _bgnbd_ll_grad_stats(lp, st)
         p = np.exp(lp)
         pen = penalizer * np.sum(p ** 2)
         return -ll + pen, -g + 2 * penalizer * p * p
 
-    best = None
-    for start in (x0, np.log([0.5, scale / 4, 0.5, 2.0])):
-        res = optimize.minimize(f, start, jac=True, method="L-BFGS-B",
-                                bounds=[(-12, 12)] * 4, options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-8})
-        if best is None or res.fun < best.fun:
-            best = res
-        if best.success:
-            break
+    best = _minimize(f, (x0, np.log([0.5, scale / 4, 0.5, 2.0])), [(-12, 12)] * 4,
+                     {"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-8}, stop_on_success=True)
     r, alpha, a, b = np.exp(best.x)
     ll = float(-best.fun + penalizer * np.sum(np.exp(best.x) ** 2))
     return BGNBDParams(float(r), float(alpha), float(a), float(b), ll, int(len(x)),
@@ -280,17 +370,44 @@ class GammaGammaParams:
         return np.array([self.p, self.q, self.v])
 
 
-def _gg_ll_grad(lp, x, m, w):
+class _GGStats(NamedTuple):
+    """Gamma-Gamma sufficient statistics of customers (x, m): everything but
+    log(x m + v) depends on x alone (a few dozen values) or sums over customers once."""
+    xs: np.ndarray    # distinct x
+    xc: np.ndarray    # per customer: code into xs
+    xm: np.ndarray    # per customer: x * m
+    nx: np.ndarray    # customers per distinct x
+    sxlogm: float     # sum of x log m
+    slogm: float      # sum of log m
+
+
+def _gg_stats(x, m) -> _GGStats:
+    xc, xs = pd.factorize(np.asarray(x, dtype=float))
+    xc = xc.astype(np.int64)
+    lm = np.log(m)
+    return _GGStats(np.asarray(xs, dtype=float), xc, x * m, np.bincount(xc, minlength=len(xs)).astype(float),
+                    _dot(x, lm), float(lm.sum()))
+
+
+def _gg_ll_grad(lp, st: _GGStats):
+    """Log-likelihood and gradient (log-parameters) of the Gamma-Gamma model: per
+    customer  gammaln(px+q) - gammaln(px) - gammaln(q) + q log v + (px-1) log m
+    + px log x - (px+q) log(xm+v), summed by distinct x (S_x = sum of log(xm+v))."""
     p, q, v = np.exp(lp)
-    px = p * x
-    lxm = np.log(x * m + v)
-    ll = (gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(v)
-          + (px - 1) * np.log(m) + px * np.log(x) - (px + q) * lxm)
-    dp = x * (digamma(px + q) - digamma(px) + np.log(m) + np.log(x) - lxm)
-    dq = digamma(px + q) - digamma(q) + np.log(v) - lxm
-    dv = q / v - (px + q) / (x * m + v)
-    g = np.array([(w * dp).sum() * p, (w * dq).sum() * q, (w * dv).sum() * v])
-    return float((w * ll).sum()), g
+    xs, nx = st.xs, st.nx
+    N = nx.sum()
+    z = st.xm + v
+    S = np.bincount(st.xc, weights=np.log(z), minlength=len(xs))
+    R = np.bincount(st.xc, weights=1.0 / z, minlength=len(xs))
+    px = p * xs
+    lx = np.log(xs)
+    ll = (_dot(nx, gammaln(px + q) - gammaln(px) + px * lx) + N * (q * np.log(v) - gammaln(q))
+          + p * st.sxlogm - st.slogm - _dot(px + q, S))
+    dpx = digamma(px + q)
+    dp = _dot(nx, xs * (dpx - digamma(px) + lx)) + st.sxlogm - _dot(xs, S)
+    dq = _dot(nx, dpx) + N * (np.log(v) - digamma(q)) - S.sum()
+    dv = N * q / v - _dot(px + q, R)
+    return float(ll), np.array([dp * p, dq * q, dv * v])
 
 
 def fit_gamma_gamma(summary: pd.DataFrame) -> GammaGammaParams:
@@ -309,21 +426,15 @@ def fit_gamma_gamma(summary: pd.DataFrame) -> GammaGammaParams:
     if ok.sum() < 3:
         raise ValueError(f"Gamma-Gamma needs repeat customers with positive spend; found {int(ok.sum())}")
     x, m = x[ok], m[ok]
-    u, inv = np.unique(np.column_stack([x, m]), axis=0, return_inverse=True)
-    w = np.bincount(inv.ravel(), minlength=len(u)).astype(float)
-    ux, um = u[:, 0], u[:, 1]
+    st = _gg_stats(x, m)
     mm = float(np.mean(m))
 
     def f(lp):
-        ll, g = _gg_ll_grad(lp, ux, um, w)
+        ll, g = _gg_ll_grad(lp, st)
         return -ll, -g
 
-    best = None
-    for start in (np.log([1.0, 1.0, mm]), np.log([5.0, 3.0, mm * 2])):
-        res = optimize.minimize(f, start, jac=True, method="L-BFGS-B", bounds=[(-12, 25)] * 3,
-                                options={"maxiter": 5000, "ftol": 1e-14, "gtol": 1e-9})
-        if best is None or res.fun < best.fun:
-            best = res
+    best = _minimize(f, (np.log([1.0, 1.0, mm]), np.log([5.0, 3.0, mm * 2])), [(-12, 25)] * 3,
+                     {"maxiter": 5000, "ftol": 1e-14, "gtol": 1e-9}, stop_on_success=False)
     p, q, v = np.exp(best.x)
     return GammaGammaParams(float(p), float(q), float(v), float(-best.fun), int(ok.sum()))
 
@@ -379,14 +490,14 @@ def bgnbd_covariance(params: BGNBDParams, summary: pd.DataFrame) -> np.ndarray:
     """Asymptotic covariance of the log-parameters (log r, log alpha, log a, log b):
     the inverse observed information, by central differences of the analytic gradient."""
     x, tx, T = _check_summary(summary)
-    ux, utx, uT, w = _compress(x, tx, T)
+    st = _bgnbd_stats(x, tx, T)
     lp = np.log(params.as_array())
     h = 1e-5
     H = np.empty((4, 4))
     for i in range(4):  # 4 parameters: 8 gradient evaluations
         e = np.zeros(4)
         e[i] = h
-        H[:, i] = (_bgnbd_ll_grad(lp + e, ux, utx, uT, w)[1] - _bgnbd_ll_grad(lp - e, ux, utx, uT, w)[1]) / (2 * h)
+        H[:, i] = (_bgnbd_ll_grad_stats(lp + e, st)[1] - _bgnbd_ll_grad_stats(lp - e, st)[1]) / (2 * h)
     H = (H + H.T) / 2
     return np.linalg.inv(-H)
 
