@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from insight import _events as _ev
 from insight import stats as _stats
 from insight.journey import (_NAT, _NS_DAY, _as_of, _cust_col, _late, _need, _ns, _search_customer_time,
                              order_table)
@@ -21,10 +22,17 @@ FIRST_EXPERIENCES: tuple[str, ...] = ("on_time", "late", "complaint_resolved", "
 
 # --------------------------------------------------------------------------- cohorts
 def _jalali_month_index(ns: np.ndarray) -> np.ndarray:
-    """Jalali year*12 + (month-1) for int64 ns timestamps (arithmetic on unique days)."""
+    """Jalali year*12 + (month-1) for int64 ns timestamps (calendar arithmetic once per day)."""
     from insight.dates import gregorian_to_jalali
 
-    u, inv = np.unique(ns // _NS_DAY, return_inverse=True)
+    # the calendar arithmetic runs once per day of the covered range (a few thousand),
+    # then each timestamp takes its day's value (no sort of the timestamps)
+    day = ns // _NS_DAY
+    d0 = int(day.min()) if len(day) else 0
+    inv = day - d0
+    u = np.arange(d0, d0 + (int(inv.max()) + 1 if len(inv) else 0))
+    if len(u) > 4 * len(day) + 1024:  # very sparse over a long range: the distinct days
+        u, inv = np.unique(day, return_inverse=True)
     d = u.astype("datetime64[D]")
     gy = d.astype("datetime64[Y]").astype(np.int64) + 1970
     gm = d.astype("datetime64[M]").astype(np.int64) % 12 + 1
@@ -63,15 +71,17 @@ def cohorts(orders: pd.DataFrame, period: str = "month", calendar: str = "jalali
         per_year = 4
     else:
         per_year = 12
+    # the order table is sorted by customer, then date, and the period index grows with
+    # the date: a customer's first row holds its first period, and the distinct
+    # (customer, period) pairs are the rows where either changes (no sort, no hash)
     first = np.full(len(ot.customers), np.iinfo(np.int64).max)
-    np.minimum.at(first, ot.cust, mi)
+    head = np.flatnonzero(ot.seq == 0)
+    first[ot.cust[head]] = mi[head]
     pmin = first.min()
     nper = int(mi.max() - pmin + 1)
-    # distinct (customer, period)
-    pair = ot.cust * nper + (mi - pmin)
-    up = np.unique(pair)
-    c_of = up // nper
-    p_of = up % nper + pmin
+    new = np.r_[True, (ot.cust[1:] != ot.cust[:-1]) | (mi[1:] != mi[:-1])]
+    c_of = ot.cust[new]
+    p_of = mi[new]
     ck = first[c_of] - pmin
     ok_ = p_of - first[c_of]
     active = np.bincount(ck * nper + ok_, minlength=nper * nper).reshape(nper, nper)
@@ -101,17 +111,15 @@ def retention_matrix(cohort_table: pd.DataFrame, value: str = "retention") -> pd
 
 
 # --------------------------------------------------------------------------- first experience
-def first_experience(ds, *, as_of=None) -> pd.DataFrame:
-    """One row per customer: the first order and its experience.
+#: experience categories in code order (``first_experience``'s categorical)
+_EXPERIENCE_CATS = list(FIRST_EXPERIENCES) + ["unknown"]
 
-    ``experience`` (in order of precedence): return (a line of the first order
-    returned, or a return before the second order), complaint_unresolved /
-    complaint_resolved (a ticket opened between the first and the second
-    order, or tied to the first order), late, on_time; "unknown" when the
-    order has no delivery information.  Also: first_order_date,
-    next_order_date, days_to_next (NaN when none), late, complaint, resolved,
-    returned, first_value.
-    """
+
+def _first_experience(ds, as_of) -> dict:
+    """The arrays behind :func:`first_experience`, one value per customer of the order
+    table (``ot.customers`` order): ``code`` (into ``_EXPERIENCE_CATS``), fdate, ndate
+    (int64 ns, NaT = int64 min), late (-1 unknown), complaint, resolved, unresolved,
+    returned, fval; plus ``ot`` and ``asof``."""
     ot = order_table(ds.orders)
     asof = _as_of(ds, as_of)
     f = ot.seq == 0
@@ -125,56 +133,120 @@ def first_experience(ds, *, as_of=None) -> pd.DataFrame:
     late[fc] = _late(ot)[f]
     fval = np.zeros(nc)
     fval[fc] = ot.value[f]
-    first_oid = pd.Index(ot.order_id[f])
     first_cust = fc
     window_end = np.where(ndate == _NAT, asof, ndate)
 
-    def flag(df, date_col):
-        """Per customer: any row in [first order, next order) or tied to the first order."""
+    # ids of the returns and complaints, looked up in batches: customer ids among the
+    # customers, order ids among the *first* orders only (the ~2.5x smaller hash; a
+    # first order is all the "tied to the first order" rule needs)
+    frames = {k: df for k, df in (("returns", ds.returns), ("complaints", ds.complaints)) if df is not None}
+    with_c = [k for k, df in frames.items() if "customer_id" in df.columns]
+    with_o = [k for k, df in frames.items() if "order_id" in df.columns]
+    cpos = dict(zip(with_c, _ev.lookup_many([frames[k]["customer_id"] for k in with_c], ot.customer_index())))
+    first_idx = ot.order_index()[f] if with_o else None
+    fpos = dict(zip(with_o, _ev.lookup_many([frames[k]["order_id"] for k in with_o], first_idx)
+                    if with_o else []))
+
+    def flag(k, date_col):
+        """Per customer: any row in [first order, next order) or tied to the first order.
+        Also the rows counted and each row's customer (a row tied to a first order
+        belongs to that order's customer)."""
         hit = np.zeros(nc, bool)
-        if df is None or date_col not in df.columns:
-            return hit, None
-        c = _cust_col(df, ot)
+        if k not in frames or date_col not in frames[k].columns:
+            return hit, None, None
+        df = frames[k]
+        c = _own_customer(df, cpos.get(k), ot)
         t = _ns(df[date_col])
-        m = c >= 0
-        inwin = m & (t >= fdate[np.maximum(c, 0)]) & (t < window_end[np.maximum(c, 0)])
-        if "order_id" in df.columns:
-            fi = first_oid.get_indexer(df["order_id"])
+        c0 = np.maximum(c, 0)
+        inwin = (c >= 0) & (t >= fdate[c0]) & (t < window_end[c0])
+        if k in fpos:
+            fi = fpos[k]
             tied = fi >= 0
             inwin = inwin | tied
             c = np.where(tied, first_cust[np.maximum(fi, 0)], c)
         hit[c[inwin]] = True
-        return hit, inwin
+        return hit, inwin, c
 
-    returned, _ = flag(ds.returns, "return_date")
-    complaint, cm = flag(ds.complaints, "opened_at")
+    returned, _, _ = flag("returns", "return_date")
+    complaint, cm, cc = flag("complaints", "opened_at")
     resolved = np.zeros(nc, bool)
     unresolved = np.zeros(nc, bool)
     if cm is not None and "resolved_at" in ds.complaints.columns:
-        c = _cust_col(ds.complaints, ot)
-        if "order_id" in ds.complaints.columns:
-            fi = first_oid.get_indexer(ds.complaints["order_id"])
-            c = np.where(fi >= 0, first_cust[np.maximum(fi, 0)], c)
         r = _ns(ds.complaints["resolved_at"])
         isres = (r != _NAT) & (r <= asof)
-        unresolved[c[cm & ~isres]] = True
-        resolved[c[cm & isres]] = True
+        unresolved[cc[cm & ~isres]] = True
+        resolved[cc[cm & isres]] = True
         resolved &= ~unresolved  # a customer with any unresolved ticket counts as unresolved
     elif cm is not None:
         unresolved = complaint.copy()
-    exp = np.select([returned, unresolved, resolved, late == 1, late == 0],
-                    ["return", "complaint_unresolved", "complaint_resolved", "late", "on_time"], "unknown")
+    # codes into _EXPERIENCE_CATS, in order of precedence
+    code = np.select([returned, unresolved, resolved, late == 1, late == 0], [4, 3, 2, 1, 0], 5).astype(np.int8)
+    return {"ot": ot, "asof": asof, "code": code, "fdate": fdate, "ndate": ndate, "late": late,
+            "complaint": complaint, "resolved": resolved, "unresolved": unresolved, "returned": returned,
+            "fval": fval}
+
+
+def _own_customer(df, c0, ot):
+    """Customer code of each row from its customer_id (``c0``, looked up), else via its
+    order_id (-1 = unknown)."""
+    c = c0 if c0 is not None else np.full(len(df), -1, dtype=np.int64)
+    miss = c < 0
+    if "order_id" in df.columns and miss.any():
+        oi = _lookup_few(df["order_id"][miss], ot.order_index())
+        c = c.copy()
+        c[miss] = np.where(oi >= 0, ot.cust[np.maximum(oi, 0)], -1)
+    return c
+
+
+def _lookup_few(values: pd.Series, index: pd.Index) -> np.ndarray:
+    """Position of each of a few ``values`` in a large unique ``index`` (-1 = absent),
+    hashing the few distinct values and probing the index with them (Arrow), instead of
+    hashing the ~500k order ids for a thousand look-ups."""
+    va = getattr(values.array, "_pa_array", None)
+    ia = getattr(index.array, "_pa_array", None)
+    if va is None or ia is None or va.type != ia.type or len(values) * 8 > len(index):
+        return _ev.lookup(values, index)
+    import pyarrow.compute as pc
+
+    u = pc.unique(va)
+    u = u.filter(pc.is_valid(u))
+    slot = np.asarray(pc.index_in(ia, value_set=u).fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    row_of = np.full(len(u) + 1, -1, dtype=np.int64)
+    hit = np.flatnonzero(slot >= 0)
+    row_of[slot[hit]] = hit                  # index ids are unique: one row per slot
+    vs = np.asarray(pc.index_in(va, value_set=u).fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    return row_of[vs]                        # -1 (null) -> the spare last slot, -1
+
+
+def _customer_ids(ot) -> pd.Index:
+    idx = ot.customer_index()
+    return (idx if idx.dtype == "str" else idx.astype("str")).rename("customer_id")
+
+
+def first_experience(ds, *, as_of=None) -> pd.DataFrame:
+    """One row per customer: the first order and its experience.
+
+    ``experience`` (in order of precedence): return (a line of the first order
+    returned, or a return before the second order), complaint_unresolved /
+    complaint_resolved (a ticket opened between the first and the second
+    order, or tied to the first order), late, on_time; "unknown" when the
+    order has no delivery information.  Also: first_order_date,
+    next_order_date, days_to_next (NaN when none), late, complaint, resolved,
+    returned, first_value.
+    """
+    e = _first_experience(ds, as_of)
+    fdate, ndate, late, asof = e["fdate"], e["ndate"], e["late"], e["asof"]
     nat = lambda a: np.where(a == _NAT, np.datetime64("NaT", "ns"), a.astype("datetime64[ns]"))
     out = pd.DataFrame({
-        "experience": pd.Categorical(exp, categories=list(FIRST_EXPERIENCES) + ["unknown"]),
+        "experience": pd.Categorical.from_codes(e["code"], categories=_EXPERIENCE_CATS),
         "first_order_date": nat(fdate).astype("datetime64[ns]"),
         "next_order_date": nat(ndate).astype("datetime64[ns]"),
         "days_to_next": np.where(ndate == _NAT, np.nan, (ndate - fdate) / _NS_DAY),
         "observed_days": (asof - fdate) / _NS_DAY,
         "late": np.where(late < 0, np.nan, late.astype(float)),
-        "complaint": complaint, "resolved": resolved, "unresolved": unresolved, "returned": returned,
-        "first_value": fval,
-    }, index=pd.Index(ot.customers, name="customer_id").astype("str"))
+        "complaint": e["complaint"], "resolved": e["resolved"], "unresolved": e["unresolved"],
+        "returned": e["returned"], "first_value": e["fval"],
+    }, index=_customer_ids(e["ot"]))
     out.attrs["as_of"] = pd.Timestamp(asof)
     return out
 
@@ -204,24 +276,33 @@ def time_to_next_order(ds, by: str = "first_experience", *, horizons=(30, 90, 18
     """
     from statsmodels.duration.survfunc import SurvfuncRight, survdiff
 
-    fe = first_experience(ds, as_of=as_of)
+    e = _first_experience(ds, as_of)
+    # groups as integer codes (comparing 200k label strings per group is the slow part)
     if by == "first_experience":
-        grp = fe["experience"].astype("str")
+        gcode = e["code"].astype(np.int64)
+        labels = list(_EXPERIENCE_CATS)
     else:
         _need(ds.customers, ["customer_id", by], "customers")
-        grp = ds.customers.set_index("customer_id")[by].reindex(fe.index).astype("str").fillna("unknown")
-    dur = np.where(fe["days_to_next"].notna(), fe["days_to_next"], fe["observed_days"]).astype(float)
-    status = fe["days_to_next"].notna().to_numpy().astype(int)
+        grp = (ds.customers.set_index("customer_id")[by].reindex(_customer_ids(e["ot"]))
+               .astype("str").fillna("unknown"))
+        gcode, uniq = pd.factorize(grp)
+        order = sorted(range(len(uniq)), key=lambda i: uniq[i])
+        labels = [uniq[i] for i in order]
+        rank = np.empty(len(uniq), dtype=np.int64)
+        rank[order] = np.arange(len(uniq))
+        gcode = rank[gcode]               # codes in label order
+    fdate, ndate = e["fdate"], e["ndate"]
+    has_next = ndate != _NAT
+    dur = np.where(has_next, (ndate - fdate) / _NS_DAY, (e["asof"] - fdate) / _NS_DAY).astype(float)
+    status = has_next.astype(int)
     dur = np.maximum(dur, 1e-9)
-    g = grp.to_numpy()
+    counts = np.bincount(gcode, minlength=len(labels))
     curves, rows = [], []
-    labels = [x for x in (list(FIRST_EXPERIENCES) + ["unknown"] if by == "first_experience"
-                          else sorted(pd.unique(g)))]
-    for lab in labels:  # one fit per group (a handful), vectorized inside
-        m = g == lab
-        n = int(m.sum())
+    for k, lab in enumerate(labels):  # one fit per group (a handful), vectorized inside
+        n = int(counts[k])
         if n == 0:
             continue
+        m = gcode == k
         sf = SurvfuncRight(dur[m], status[m])
         lo, hi = _km_ci(sf)
         curves.append(pd.DataFrame({"group": lab, "days": sf.surv_times, "survival": sf.surv_prob,
@@ -242,13 +323,18 @@ def time_to_next_order(ds, by: str = "first_experience", *, horizons=(30, 90, 18
     big = summary.loc[summary["n"] >= min_group, "group"].tolist() if len(summary) else []
     chi2, p, dof = np.nan, np.nan, 0
     if len(big) >= 2:
-        m = np.isin(g, big)
+        # group codes ranked as the labels sort: survdiff orders its groups by np.unique,
+        # so codes give the same reference group and the same arithmetic as the strings
+        rank = np.full(len(labels), -1, dtype=np.int64)
+        rank[[labels.index(b_) for b_ in sorted(big)]] = np.arange(len(big))
+        gr = rank[gcode]
+        m = gr >= 0
         if status[m].sum() > 0:
-            chi2, p = survdiff(dur[m], status[m], g[m])
+            chi2, p = survdiff(dur[m], status[m], gr[m])
             dof = len(big) - 1
     curves_df = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(
         columns=["group", "days", "survival", "ci_low", "ci_high", "at_risk"])
-    return SurvivalResult(curves_df, summary, float(chi2), float(p), dof, {"by": by, "as_of": fe.attrs["as_of"]})
+    return SurvivalResult(curves_df, summary, float(chi2), float(p), dof, {"by": by, "as_of": pd.Timestamp(e["asof"])})
 
 
 def _km_ci(sf, conf: float = 0.95):
