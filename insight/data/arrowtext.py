@@ -44,34 +44,53 @@ def _buffers(arr) -> tuple[np.ndarray, np.ndarray]:
     otype = np.int64 if pa.types.is_large_string(arr.type) else np.int32
     bufs = arr.buffers()
     offsets = np.frombuffer(bufs[1], dtype=otype, count=len(arr) + 1,
-                            offset=arr.offset * np.dtype(otype).itemsize).astype(np.int64)
+                            offset=arr.offset * np.dtype(otype).itemsize).astype(np.int64, copy=False)
     data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(0, np.uint8)
     return offsets, data
 
 
+def _arabic_or_cr(body: np.ndarray) -> np.ndarray:
+    """Positions in the UTF-8 bytes ``body`` where a ي ى ك or a \r starts.  Scanned in
+    256 KB blocks so the temporaries stay in cache; a second byte 8A/89/83 counts only
+    after a D9 lead byte (elsewhere it belongs to another letter)."""
+    block = 1 << 18
+    found = []
+    for at in range(0, len(body), block):
+        b = body[at:at + block]
+        m = b == 0x0D
+        for second in _ARABIC_SECOND:
+            m |= b == second
+        if m.any():
+            found.append(np.flatnonzero(m) + at)
+    if not found:
+        return np.zeros(0, dtype=np.int64)
+    cand = np.concatenate(found)
+    lead = body[np.maximum(cand - 1, 0)]
+    return cand[(body[cand] == 0x0D) | ((cand > 0) & (lead == 0xD9))]
+
+
 def _chunk_mask(arr, kind: str) -> np.ndarray:
-    n = len(arr)
     offsets, data = _buffers(arr)
     start, end = offsets[:-1], offsets[1:]
-    empty = end == start
-    hit = empty.copy()
-    if len(data):
-        hit |= ~empty & (_SPACE[data[np.where(empty, 0, start)]] | _SPACE[data[np.where(empty, 1, end) - 1]])
-    if kind == ID:
-        # Persian / Arabic-Indic digits are not ASCII: the regex runs on the non-ASCII rows only
-        odd = np.flatnonzero(~np.asarray(pc.string_is_ascii(arr).fill_null(True).to_numpy(zero_copy_only=False),
-                                         dtype=bool) & ~hit)
-        if len(odd):
-            sub = pc.match_substring_regex(arr.take(pa.array(odd)), "[۰-۹٠-٩]")
-            hit[odd[np.asarray(sub.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)]] = True
-    elif n and offsets[-1] > offsets[0]:
+    hit = end == start                       # empty strings (and missing cells: cleared below)
+    if len(data) and offsets[-1] > offsets[0]:
+        # first and last byte of each string; an empty string reads a neighbour's byte, but it is a hit anyway
+        hit |= _SPACE[np.take(data, np.minimum(start, len(data) - 1))]
+        hit |= _SPACE[np.take(data, np.maximum(end - 1, 0))]
         body = data[offsets[0]:offsets[-1]]
-        cand = np.flatnonzero((body == 0x0D) | (body == _ARABIC_SECOND[0]) | (body == _ARABIC_SECOND[1])
-                              | (body == _ARABIC_SECOND[2]))
-        if len(cand):
-            lead = body[np.maximum(cand - 1, 0)]
-            cand = cand[(body[cand] == 0x0D) | ((cand > 0) & (lead == 0xD9))]
-            hit[np.searchsorted(offsets, cand + offsets[0], side="right") - 1] = True
+        if kind == ID:
+            # Persian / Arabic-Indic digits are not ASCII: the regex runs on the non-ASCII rows only
+            if body.max() >= 0x80:
+                ascii_ = np.asarray(pc.string_is_ascii(arr).fill_null(True).to_numpy(zero_copy_only=False),
+                                    dtype=bool)
+                odd = np.flatnonzero(~ascii_ & ~hit)
+                if len(odd):
+                    sub = pc.match_substring_regex(arr.take(pa.array(odd)), "[۰-۹٠-٩]")
+                    hit[odd[np.asarray(sub.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)]] = True
+        else:
+            pos = _arabic_or_cr(body)
+            if len(pos):
+                hit[np.searchsorted(offsets, pos + offsets[0], side="right") - 1] = True
     if arr.null_count:
         hit &= np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
     return hit

@@ -13,7 +13,7 @@ from insight.data.parse import Issues, parse_table
 from insight.data.readers import FileCache, read_table
 from insight.data.report import DataError, TableReport, ValidationReport
 from insight.data.validate import (PARENT_KEY, check_duplicates, check_references, check_return_dates,
-                                   check_values, reasons, reference_masks, summarize)
+                                   check_values, key_index, reasons, reference_positions, summarize)
 
 MAPPING_NAMES = ("mapping.yml", "mapping.yaml")
 
@@ -45,24 +45,18 @@ def _resolve_inputs(path, mapping) -> tuple[Mapping, Path]:
 
 
 class _ParentKeys(dict):
-    """parent table -> its unique keys, computed the first time a child asks."""
+    """parent table -> its distinct kept keys, computed the first time a child asks;
+    ``codes[parent]``: each kept row's position among them (``key_index``)."""
 
     def __init__(self):
         super().__init__()
         self.frames: dict[str, pd.Series] = {}
+        self.codes: dict[str, np.ndarray] = {}
 
     def get(self, name, default=None):
         if name not in self and name in self.frames:
-            self[name] = _unique_keys(self.frames.pop(name))
+            self[name], self.codes[name] = key_index(self.frames.pop(name))
         return super().get(name, default)
-
-
-def _unique_keys(s: pd.Series):
-    try:
-        import pyarrow.compute as pc
-        return pc.unique(s.array._pa_array).drop_null()
-    except AttributeError:  # pragma: no cover
-        return s.dropna().unique()
 
 
 def _today(today) -> pd.Timestamp:
@@ -112,14 +106,17 @@ def load(path, mapping=None, *, quarantine_dir=None, today=None) -> Dataset:
     parents = _ParentKeys()
     cache = FileCache()
     qparts = []
-    pending = []  # tables no other table refers to: finished together (one is_in per parent)
+    pending = []  # tables no other table refers to: finished together (one index_in per parent)
 
     def finish(table, raw, n, issues, df):
+        if table == "returns":   # after check_values, before the references (the order of the reasons)
+            check_return_dates(df, issues, frames.get("orders"), (found or {}).get(("returns", "order_id")),
+                               parents.codes.get("orders") if parents.get("orders") is not None else None)
         check_references(table, df, issues, parents, found)
         check_duplicates(table, df, issues, raw.source_row)
         bad = issues.bad()
         rows = np.flatnonzero(bad)
-        kept = df.loc[~bad].reset_index(drop=True)
+        kept = df.loc[~bad].reset_index(drop=True) if len(rows) else df
         frames[table] = kept
         if table in PARENT_KEY:
             parents.frames[table] = kept[PARENT_KEY[table]]
@@ -149,14 +146,12 @@ def load(path, mapping=None, *, quarantine_dir=None, today=None) -> Dataset:
         issues = Issues(n, notes=list(m.notes.get(table, [])) + list(raw.notes))
         df, rawtext = parse_table(raw, spec, m, issues)
         check_values(table, df, rawtext, issues, today=today_ts, ces_scale=m.ces_scale)
-        if table == "returns":
-            check_return_dates(df, issues, frames.get("orders"))
         if table in PARENT_KEY or any(t in PARENT_KEY for t in names[names.index(table) + 1:]):
             finish(table, raw, n, issues, df)
         else:
             pending.append((table, raw, n, issues, df))
     if pending:
-        found = reference_masks({t[0]: t[4] for t in pending}, parents)
+        found = reference_positions({t[0]: t[4] for t in pending}, parents)
         for item in pending:
             finish(*item)
     if qparts:

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from insight.contract import DATE, ID, MONEY, ORDER_STATUSES, TEXT, TABLES, dtype_for
-from insight.data.arrowtext import cleaning_mask, fix_arabic, with_rows
+from insight.data.arrowtext import cleaning_mask, fix_arabic, string_chunks, with_rows
 from insight.data.mapping import Mapping, TableSpec
 from insight.data.readers import RawTable
 from insight.data.report import DataError
@@ -286,10 +288,19 @@ STATUS_SYNONYMS = {
 def _status(txt: pd.Series, issues: Issues, table: str) -> pd.Series:
     """Order status -> delivered / cancelled / backordered; anything else is emptied
     and reported (map it with ``values:``)."""
-    codes, uniq = pd.factorize(txt)
-    keys = [re.sub(r"[\s\-_\u200c]+", "", u.lower()) for u in uniq]
-    mapped = np.array([STATUS_SYNONYMS.get(k) for k in keys] + [None], dtype=object)
-    out = pd.Series(mapped[codes], index=txt.index, dtype="str")
+    def canonical(u: str):
+        return STATUS_SYNONYMS.get(re.sub(r"[\s\-_\u200c]+", "", u.lower()))
+
+    chunks = string_chunks(txt)
+    if chunks:   # Arrow: map the few distinct words, then one take (no 1M Python strings)
+        enc = pc.dictionary_encode(pa.chunked_array(chunks, type=chunks[0].type).combine_chunks())
+        mapped = pa.array([canonical(u) for u in enc.dictionary.to_pylist()], type=pa.large_string())
+        out = pd.Series(pd.arrays.ArrowStringArray(mapped.take(enc.indices), dtype=txt.dtype),
+                        index=txt.index, name=txt.name)
+    else:
+        codes, uniq = pd.factorize(txt)
+        mapped = np.array([canonical(u) for u in uniq] + [None], dtype=object)
+        out = pd.Series(mapped[codes], index=txt.index, dtype="str")
     unknown = out.isna() & txt.notna()
     if unknown.any():
         counts = txt[unknown].value_counts()

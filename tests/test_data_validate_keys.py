@@ -1,0 +1,59 @@
+"""Known answers for the key lookups behind the reference and return-date checks."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from insight.data.parse import Issues
+from insight.data.validate import _day_before, check_return_dates, key_index, positions
+
+
+def test_key_index_keys_in_first_appearance_order_and_positions():
+    keys, codes = key_index(pd.Series(["o2", "o1", None, "o2", "o3"], dtype="str"))
+    assert keys.to_pylist() == ["o2", "o1", "o3"]
+    assert codes.tolist() == [0, 1, -1, 0, 2]
+    assert positions(pd.Series(["o3", "o9", None, "o2"], dtype="str"), keys).tolist() == [2, -1, -1, 0]
+    # object (non-Arrow) values take the pandas path with the same answer
+    assert positions(pd.Series(["o3", "o9", None, "o2"], dtype=object), keys).tolist() == [2, -1, -1, 0]
+
+
+def test_day_before_compares_calendar_days_and_ignores_missing():
+    a = pd.Series(pd.to_datetime(["2023-04-01 23:59", "2023-04-02 00:00", None, "1899-12-31 10:00",
+                                  "2023-04-01 01:00"]))
+    b = pd.Series(pd.to_datetime(["2023-04-02 00:01", "2023-04-02 23:00", "2023-04-02 00:00", "1900-01-01 00:00",
+                                  None]))
+    assert _day_before(a, b).tolist() == [True, False, False, True, False]
+
+
+def _returns_and_orders():
+    orders = pd.DataFrame({
+        "order_id": pd.Series(["o1", "o2", "o1", "o3"], dtype="str"),
+        "order_date": pd.to_datetime(["2023-04-05 10:00", "2023-04-01 00:00", "2023-04-03 18:00", None]),
+    })
+    returns = pd.DataFrame({
+        "order_id": pd.Series(["o1", "o1", "o2", "o9", None, "o3"], dtype="str"),
+        "return_date": pd.to_datetime(["2023-04-02", "2023-04-03", "2023-03-31", "2000-01-01",
+                                       "2000-01-01", "2000-01-01"]),
+    })
+    return returns, orders
+
+
+def test_return_before_its_orders_first_date():
+    # o1's earliest line is 2023-04-03 (not its first line's 04-05); o3 has no date; o9 is unknown
+    returns, orders = _returns_and_orders()
+    issues = Issues(len(returns))
+    check_return_dates(returns, issues, orders)
+    (it,) = issues.items
+    assert it.mask.tolist() == [True, False, True, False, False, False]
+    assert it.values[0] == "2023-04-02 < order_date 2023-04-03"
+    assert it.values[2] == "2023-03-31 < order_date 2023-04-01"
+
+
+def test_return_dates_with_precomputed_positions_agree():
+    returns, orders = _returns_and_orders()
+    keys, codes = key_index(orders["order_id"])
+    a, b = Issues(len(returns)), Issues(len(returns))
+    check_return_dates(returns, a, orders)
+    check_return_dates(returns, b, orders, positions(returns["order_id"], keys), codes)
+    assert np.array_equal(a.items[0].mask, b.items[0].mask)
+    assert list(a.items[0].values) == list(b.items[0].values)
