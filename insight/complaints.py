@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from insight import stats as st
-from insight._events import lookup, need, next_order_within, ns, order_level
+from insight._events import (_as_dates, codes, group_min_max, lookup, lookup_codes, need,
+                             next_order_after, ns_int, order_customers, repurchase_flags)
 from insight.metrics import _column_key, _group_ids, _period_codes
 from insight.stats import ALPHA, Estimate, RateComparison
 
@@ -26,6 +27,13 @@ __all__ = ["volume", "resolution_time", "ResolutionTime", "repeat_contacts", "cs
 #: buy again; ~26 silent unhappy customers for each complaint heard.
 QUOTED_REPURCHASE_RESOLVED = 0.70
 QUOTED_SILENT_PER_VOICED = 26.0
+
+
+def _unique(x: np.ndarray) -> np.ndarray:
+    """Sorted distinct values of an int array, by one sort (numpy 2.5's ``np.unique``
+    without ``return_inverse`` takes a hash path that is ~50x slower on 100k int64)."""
+    s = np.sort(x)
+    return s[np.r_[True, s[1:] != s[:-1]]] if len(s) else s
 
 
 def _groups(df: pd.DataFrame, by, default=()) -> list[str]:
@@ -73,7 +81,7 @@ def volume(complaints: pd.DataFrame, by="default", *, period: str | None = "mont
             if groups:
                 # every period seen x every group combination seen (zero counts kept)
                 rows, gid, combos = _group_ids(gkeys, ok)
-                seen = np.unique(pcode[rows])
+                seen = _unique(pcode[rows])
                 cell = np.searchsorted(seen, pcode[rows]) * len(combos) + gid
                 pos = np.repeat(seen, len(combos))
                 counts = pd.concat([ptable.take(pos).reset_index(drop=True),
@@ -286,18 +294,31 @@ def repurchase_after(complaints: pd.DataFrame, orders: pd.DataFrame, window_days
     need(complaints, ["customer_id", "opened_at", "resolved_at"], "complaints")
     need(orders, ["customer_id", "order_date"], "orders")
     as_of = pd.Timestamp(as_of) if as_of is not None else orders["order_date"].max()
-    first = (complaints.sort_values("opened_at", kind="stable")
-             .drop_duplicates("customer_id")[["customer_id", "opened_at", "resolved_at"]])
-    first = first.assign(resolved=first["resolved_at"].notna() & (first["resolved_at"] <= as_of))
-    nx = next_order_within(first, orders, window_days, anchor="opened_at", as_of=as_of)
-    obs = nx[nx["observed"]]
-    r, u = obs[obs["resolved"]], obs[~obs["resolved"]]
-    res = st.compare_rates(int(r["repurchased"].sum()), len(r), int(u["repurchased"].sum()), len(u),
+    # each customer's first ticket (earliest opened_at, missing dates last, ties: first
+    # in the log; tickets without a customer count as one customer, as drop_duplicates)
+    tc, tu = codes(complaints, "customer_id")
+    opened = ns_int(complaints["opened_at"])
+    by_time = np.lexsort((opened, opened == _NAT))          # stable: ties keep log order
+    who = np.where(tc >= 0, tc, len(tu))[by_time]
+    _, first_pos = np.unique(who, return_index=True)         # first occurrence in time order
+    rows = by_time[np.sort(first_pos)]
+    # ... their customer codes among the orders' customers, and the next order after it
+    _, ocu = codes(orders, "customer_id")
+    cust = (lookup_codes(complaints, "customer_id", ocu)[rows] if len(ocu)
+            else np.full(len(rows), -1, dtype=np.int64))
+    at = opened[rows]
+    nxt = next_order_after(orders, cust, at)
+    bought, observed = repurchase_flags(orders, at, nxt, window_days, as_of)
+    res_t = ns_int(complaints["resolved_at"])[rows]
+    resolved = ((res_t != _NAT) & (res_t <= pd.Timestamp(as_of).as_unit("ns").value)
+                if pd.notna(as_of) else np.zeros(len(rows), dtype=bool))
+    r, u = observed & resolved, observed & ~resolved
+    k_r, n_r = int((bought & r).sum()), int(r.sum())
+    res = st.compare_rates(k_r, n_r, int((bought & u).sum()), int(u.sum()),
                            labels=("resolved", "unresolved"), alpha=alpha)
-    p_q = (binomtest(int(r["repurchased"].sum()), len(r), QUOTED_REPURCHASE_RESOLVED).pvalue
-           if len(r) else float("nan"))
+    p_q = binomtest(k_r, n_r, QUOTED_REPURCHASE_RESOLVED).pvalue if n_r else float("nan")
     res.extra.update(quoted=QUOTED_REPURCHASE_RESOLVED, p_vs_quoted=float(p_q),
-                     unobserved=int((~nx["observed"]).sum()), window_days=window_days)
+                     unobserved=int((~observed).sum()), window_days=window_days)
     return res
 
 
@@ -320,45 +341,126 @@ class SilentCustomers:
     extra: dict = field(default_factory=dict)
 
 
-def bad_experiences(orders: pd.DataFrame, returns: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Order-level bad experiences: ``late`` (delivered on a later calendar day than
-    promised; dated at delivery), ``cancelled`` (dated at the order) and ``returned``
-    (dated at the return).  Columns: customer_id, order_id, order_date, event_date, reason."""
-    o = order_level(orders)
-    parts = []
-    if {"promised_date", "delivered_date"} <= set(o.columns):
-        late = o["delivered_date"].dt.normalize() > o["promised_date"].dt.normalize()
-        parts.append(o[late].assign(event_date=o["delivered_date"], reason="late"))
-    if "status" in o.columns:
-        parts.append(o[o["status"].eq("cancelled")].assign(event_date=o["order_date"],
-                                                            reason="cancelled"))
+#: bad-experience reasons, in the (alphabetical) order of ``SilentCustomers.by_reason``
+REASONS = ("cancelled", "late", "returned")
+_NAT = np.iinfo(np.int64).min
+_MAX = np.iinfo(np.int64).max
+_DAY_NS = 86_400 * 10**9
+
+
+def _order_reducer(g: np.ndarray, n_orders: int):
+    """``reduce(t, how)``: per-order min or max of int64 ns line times (NaT skipped; all
+    NaT -> NaT) for order codes ``g``.  When each order's lines are adjacent and the
+    codes run 0, 1, 2, ... (as in a log written order by order) this is one
+    ``reduceat`` over the line blocks; otherwise ``insight._events.group_min_max``."""
+    blocks = None
+    if len(g) and n_orders and g[0] == 0 and g[-1] == n_orders - 1:
+        step = np.diff(g)
+        if ((step == 0) | (step == 1)).all():
+            blocks = np.r_[0, np.flatnonzero(step) + 1]
+
+    def reduce(t: np.ndarray, how: str) -> np.ndarray:
+        if blocks is None:
+            return group_min_max(t, g, n_orders, how)
+        if how == "max":                       # NaT (int64 min) never wins a max
+            return np.maximum.reduceat(t, blocks)
+        out = np.minimum.reduceat(np.where(t == _NAT, _MAX, t), blocks)
+        out[out == _MAX] = _NAT
+        return out
+    return reduce
+
+
+def _bad_events(orders: pd.DataFrame, returns: pd.DataFrame | None) -> dict:
+    """Bad experiences as integer arrays (one entry per event), on the orders' cached codes.
+
+    ``order``: order code (into ``codes(orders, "order_id")``); ``cust``: the order's
+    customer code (into ``codes(orders, "customer_id")``, its first line's with one; -1
+    none); ``order_t`` / ``event_t``: int64 ns (NaT = int64 min); ``reason``: index into
+    :data:`REASONS`.  Events come as late orders, then cancelled orders (both in order
+    code order), then returned orders (in returns' first-appearance order).  Also
+    ``event_dtype``: the dtype the event dates have together (as ``pd.concat`` gives).
+
+    Per order as in ``insight._events.order_level``: order date = earliest line's,
+    promised / delivered = latest line's, cancelled = every line cancelled.
+    """
+    need(orders, ["order_id", "customer_id", "order_date"], "orders")
+    g, oids = codes(orders, "order_id")
+    no = len(oids)
+    cust = order_customers(orders)
+    per_order = _order_reducer(g, no)
+    order_t = per_order(ns_int(orders["order_date"]), "min")
+    parts, dtypes = [], []  # (order codes, event times, reason index)
+    if {"promised_date", "delivered_date"} <= set(orders.columns):
+        pr = per_order(ns_int(orders["promised_date"]), "max")
+        dl = per_order(ns_int(orders["delivered_date"]), "max")
+        # delivered on a later calendar day than promised (floor to the day = normalize)
+        late = np.flatnonzero((pr != _NAT) & (dl != _NAT)
+                              & (np.floor_divide(dl, _DAY_NS) > np.floor_divide(pr, _DAY_NS)))
+        parts.append((late, dl[late], REASONS.index("late")))
+        dtypes.append(orders["delivered_date"].dtype)
+    if "status" in orders.columns:
+        sc, su = codes(orders, "status")
+        is_c = np.r_[np.asarray(pd.Index(su).astype("str").str.lower() == "cancelled"), False]
+        keep = g >= 0
+        n_c = np.bincount(g[keep], weights=is_c[sc[keep]], minlength=no)
+        n_l = np.bincount(g[keep], minlength=no)
+        canc = np.flatnonzero((n_l > 0) & (n_c == n_l))
+        parts.append((canc, order_t[canc], REASONS.index("cancelled")))
+        dtypes.append(orders["order_date"].dtype)
     if returns is not None and len(returns):
         need(returns, ["order_id", "return_date"], "returns")
-        rt = (returns.groupby("order_id", as_index=False)["return_date"].min()
-              .merge(o[["order_id", "customer_id", "order_date"]], on="order_id", how="inner"))
-        parts.append(rt.rename(columns={"return_date": "event_date"}).assign(reason="returned"))
-    cols = ["customer_id", "order_id", "order_date", "event_date", "reason"]
+        # each return's order code (returns of orders not in the orders table: -1, dropped)
+        ro = lookup_codes(returns, "order_id", oids)
+        ok = ro >= 0
+        first_ret = group_min_max(ns_int(returns["return_date"])[ok], ro[ok], no, "min")
+        returned = np.flatnonzero(np.bincount(ro[ok], minlength=no) > 0)
+        parts.append((returned, first_ret[returned], REASONS.index("returned")))
+        dtypes.append(returns["return_date"].dtype)
     if not parts:
-        return pd.DataFrame({c: pd.Series(dtype="str" if c in ("customer_id", "order_id", "reason")
-                                          else "datetime64[ns]") for c in cols})
-    return pd.concat([p[cols] for p in parts], ignore_index=True)
+        parts, dtypes = [(np.zeros(0, np.int64), np.zeros(0, np.int64), 0)], ["datetime64[ns]"]
+    order = np.concatenate([p[0] for p in parts]).astype(np.int64)
+    return {"order": order, "cust": cust[order].astype(np.int64), "order_t": order_t[order],
+            "event_t": np.concatenate([p[1] for p in parts]).astype(np.int64),
+            "reason": np.concatenate([np.full(len(p[0]), p[2], dtype=np.int64) for p in parts]),
+            "n_parts": [len(p[0]) for p in parts],
+            "event_dtype": pd.concat([pd.Series([], dtype=d) for d in dtypes]).dtype}
 
 
-def _reason_sets(ev: pd.DataFrame, n_customers: int) -> pd.Series:
-    """Per customer (sorted ids, as ``groupby("customer_id")``): the distinct reasons,
-    sorted and comma-joined -- via a bit mask per customer, not a Python call per group."""
-    cc, _ = pd.factorize(ev["customer_id"], sort=True)
-    rc, names = pd.factorize(ev["reason"], sort=True)
-    ok = (cc >= 0) & (rc >= 0)
-    if len(names) > 60:  # not the case here (three reasons); keep the plain form
-        s = ev[ok].groupby("customer_id")["reason"].agg(lambda x: ",".join(sorted(set(x))))
-        return pd.Series(s.to_numpy(), dtype="str")
+def bad_experiences(orders: pd.DataFrame, returns: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Order-level bad experiences: ``late`` (delivered on a later calendar day than
+    promised; dated at delivery), ``cancelled`` (every line cancelled; dated at the
+    order) and ``returned`` (dated at the first return).  Columns: customer_id, order_id,
+    order_date, event_date, reason; late, then cancelled orders, then returned orders by
+    order_id."""
+    ev = _bad_events(orders, returns)
+    _, oids = codes(orders, "order_id")
+    _, cids = codes(orders, "customer_id")
+    rows = np.arange(len(ev["order"]))
+    if returns is not None and len(returns):  # returned orders sorted by order_id
+        k = ev["n_parts"][-1]
+        tail = rows[len(rows) - k:]
+        rank = pd.Series(oids.take(ev["order"][tail])).argsort(kind="stable").to_numpy()
+        rows = np.concatenate([rows[:len(rows) - k], tail[rank]])
+    cust = ev["cust"][rows]
+    dtype = ev["event_dtype"]
+    out = pd.DataFrame({
+        "customer_id": pd.Series(cids.array.take(cust, allow_fill=True)),
+        "order_id": pd.Series(oids.array.take(ev["order"][rows])),
+        "order_date": _as_dates(ev["order_t"][rows], orders["order_date"]),
+        "event_date": _as_dates(ev["event_t"][rows], pd.Series([], dtype=dtype)),
+        "reason": pd.Series(pd.array(np.asarray(REASONS, dtype=object)[ev["reason"][rows]],
+                                     dtype="str"))})
+    return out
+
+
+def _reason_labels(cust: np.ndarray, reason: np.ndarray, n_customers: int) -> pd.Series:
+    """Per customer row: the distinct reasons (names of :data:`REASONS`, which are sorted),
+    comma-joined -- via a bit mask per customer, not a Python call per group."""
     mask = np.zeros(n_customers, dtype=np.int64)
-    np.bitwise_or.at(mask, cc[ok], np.left_shift(np.int64(1), rc[ok].astype(np.int64)))
+    np.bitwise_or.at(mask, cust, np.left_shift(np.int64(1), reason))
     um, inv = np.unique(mask, return_inverse=True)
-    names = [str(x) for x in names]
-    labels = [",".join(names[b] for b in range(len(names)) if (m >> b) & 1) for m in um]
-    return pd.Series(np.asarray(labels, dtype=object)[inv], dtype="str")
+    labels = [",".join(REASONS[b] for b in range(len(REASONS)) if (m >> b) & 1) for m in um]
+    return pd.Series(np.asarray(labels, dtype=object)[inv.ravel()], dtype="str")
 
 
 def silent_customers(orders: pd.DataFrame, complaints: pd.DataFrame | None,
@@ -373,7 +475,7 @@ def silent_customers(orders: pd.DataFrame, complaints: pd.DataFrame | None,
     returns and complaints) count.  The silent:voiced ratio is compared with the quoted
     26:1 (a silent share of 26/27 = 96.3%).
     """
-    ev = bad_experiences(orders, returns)
+    ev = _bad_events(orders, returns)
     comp = complaints if complaints is not None else pd.DataFrame(
         {"customer_id": pd.Series(dtype="str"), "opened_at": pd.Series(dtype="datetime64[ns]")})
     need(comp, ["customer_id", "opened_at"], "complaints")
@@ -382,36 +484,82 @@ def silent_customers(orders: pd.DataFrame, complaints: pd.DataFrame | None,
         dates.append(returns["return_date"].max())
     as_of = pd.Timestamp(as_of) if as_of is not None else max(d for d in dates if pd.notna(d))
     win = pd.Timedelta(days=window_days)
-    ev = ev[(ev["event_date"] + win) <= as_of].reset_index(drop=True)
+    win_ns = win.value
+    keep = (ev["event_t"] != _NAT) & (ev["event_t"] <= pd.Timestamp(as_of).as_unit("ns").value - win_ns)
+    order, cust, order_t, event_t, reason = (ev[k][keep] for k in
+                                             ("order", "cust", "order_t", "event_t", "reason"))
+    _, oids = codes(orders, "order_id")
+    _, cids = codes(orders, "customer_id")
     # (1) a ticket naming the order
-    if "order_id" in comp.columns:
+    if "order_id" in comp.columns and len(order):
         linked = pd.Index(pd.unique(comp["order_id"].dropna().astype("str")))
-        by_order = pd.Series(lookup(ev["order_id"], linked) >= 0, index=ev.index)
+        voiced = lookup(pd.Series(oids.array.take(order)), linked) >= 0
     else:
-        by_order = pd.Series(False, index=ev.index)
-    # (2) any ticket by the customer from the order date until event + window
-    c = (comp[["customer_id", "opened_at"]].dropna().assign(_t=lambda d: ns(d["opened_at"]))
-         .sort_values("_t")[["customer_id", "_t"]].assign(_ticket=lambda d: d["_t"]))
-    left = ev.assign(_row=np.arange(len(ev)), _t=ns(ev["order_date"])).sort_values("_t", kind="stable")
-    m = pd.merge_asof(left, c, on="_t", by="customer_id", direction="forward").sort_values("_row")
-    by_time = (m["_ticket"] <= m["event_date"] + win).fillna(False).to_numpy()
-    ev["voiced"] = by_order.to_numpy() | by_time
+        voiced = np.zeros(len(order), dtype=bool)
+    # (2) any ticket by the customer from the order date until event + window: the
+    # customer's first ticket at or after the order date, found by one binary search on
+    # (customer, ticket time rank) keys
+    q = np.flatnonzero((cust >= 0) & (order_t != _NAT))
+    if len(comp) and len(q) and len(cids):
+        # tickets' customers as the orders' customer codes (-1: not a customer in orders)
+        tc = lookup_codes(comp, "customer_id", cids)
+        tt = ns_int(comp["opened_at"])
+        ok = (tc >= 0) & (tt != _NAT)
+        tc, tt = tc[ok], tt[ok]
+        times = _unique(tt)
+        r = np.int64(len(times) + 1)
+        tkey = np.sort(tc * r + np.searchsorted(times, tt))
+        qc = cust[q]
+        # first key >= (customer, rank of the first ticket time >= order date): that
+        # customer's first ticket since the order, unless the search ran into the next
+        # customer's block
+        pos = np.searchsorted(tkey, qc * r + np.searchsorted(times, order_t[q], side="left"))
+        hit = pos < len(tkey)
+        hit[hit] = (tkey[pos[hit]] // r) == qc[hit]
+        q, pos = q[hit], pos[hit]
+        voiced[q] |= times[tkey[pos] % r] <= event_t[q] + win_ns
 
-    cust = ev.groupby("customer_id").agg(
-        first_bad_date=("event_date", "min"), bad_orders=("order_id", "nunique"),
-        complained=("voiced", "any")).reset_index()
-    cust["reasons"] = _reason_sets(ev, len(cust))
-    n = len(cust)
-    k_silent = int((~cust["complained"]).sum())
+    # per customer (sorted by customer_id, as groupby gives)
+    ok = cust >= 0
+    uc, cr = np.unique(cust[ok], return_inverse=True)
+    cr = cr.ravel()
+    names = pd.Series(cids.array.take(uc))
+    rank = np.empty(len(uc), dtype=np.int64)
+    rank[names.argsort(kind="stable").to_numpy()] = np.arange(len(uc))
+    cr = rank[cr]
+    nc = len(uc)
+    sel = np.empty(nc, dtype=np.int64)
+    sel[rank] = np.arange(nc)
+    first_bad = np.full(nc, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first_bad, cr, event_t[ok])
+    pairs = _unique(cr * np.int64(max(len(oids), 1)) + order[ok])
+    v_ok = voiced[ok]
+    cust_df = pd.DataFrame({
+        "customer_id": pd.Series(names.array.take(sel)),
+        "first_bad_date": _as_dates(first_bad, pd.Series([], dtype=ev["event_dtype"])),
+        "bad_orders": np.bincount(pairs // max(len(oids), 1), minlength=nc).astype("int64"),
+        "complained": np.bincount(cr, weights=v_ok, minlength=nc) > 0})
+    cust_df["reasons"] = _reason_labels(cr, reason[ok], nc)
+    n = nc
+    k_silent = int((~cust_df["complained"]).sum())
     share = st.proportion(k_silent, n, alpha) if n else Estimate(np.nan, np.nan, np.nan, 0, "wilson")
     with np.errstate(divide="ignore", invalid="ignore"):
         to_ratio = lambda p: p / (1 - p) if p < 1 else float("inf")  # noqa: E731
         ratio = Estimate(to_ratio(share.value) if n else np.nan, to_ratio(share.ci_low) if n else np.nan,
                          to_ratio(share.ci_high) if n else np.nan, n, "silent/voiced from Wilson share")
-    per = (ev.groupby(["reason", "customer_id"])["voiced"].any().reset_index()
-           .groupby("reason").agg(n=("voiced", "size"), voiced=("voiced", "sum")).reset_index())
+    # per reason: customers with that reason, and those who voiced any event of it
+    rkey = reason[ok] * np.int64(max(nc, 1)) + cr
+    pk, pinv = np.unique(rkey, return_inverse=True)
+    p_voiced = np.bincount(pinv.ravel(), weights=v_ok, minlength=len(pk)) > 0
+    p_reason = pk // max(nc, 1)
+    n_r = np.bincount(p_reason, minlength=len(REASONS)).astype("int64")
+    v_r = np.bincount(p_reason, weights=p_voiced, minlength=len(REASONS)).astype("int64")
+    present = np.flatnonzero(n_r > 0)
+    per = pd.DataFrame({"reason": pd.Series(pd.array(np.asarray(REASONS, dtype=object)[present],
+                                                     dtype="str")),
+                        "n": n_r[present], "voiced": v_r[present]})
     per["silent"] = per["n"] - per["voiced"]
     per["silent_share"] = per["silent"] / per["n"]
     per["ci_low"], per["ci_high"] = st.wilson_ci(per["silent"], per["n"], alpha)
-    return SilentCustomers(cust, per, share, ratio,
-                           extra=dict(as_of=as_of, window_days=window_days, events=len(ev)))
+    return SilentCustomers(cust_df, per, share, ratio,
+                           extra=dict(as_of=as_of, window_days=window_days, events=len(order)))
