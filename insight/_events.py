@@ -238,6 +238,25 @@ def _first_rows(g: np.ndarray, n_groups: int) -> np.ndarray | None:
     return rows if len(rows) == n_groups and (not n_groups or g[rows[-1]] == n_groups - 1) else None
 
 
+def first_of_each(keys: np.ndarray) -> np.ndarray:
+    """Positions of the first occurrence of each distinct value of the int64 ``keys``, in
+    increasing order (``np.unique(keys, return_index=True)[1]``, sorted).  One sort finds
+    the duplicated values; only their (few) occurrences are hashed."""
+    s = np.sort(keys)
+    dup = s[1:] == s[:-1]
+    if not dup.any():
+        return np.arange(len(keys))
+    dv = s[1:][dup]
+    dv = dv[np.r_[True, dv[1:] != dv[:-1]]]
+    at = np.minimum(np.searchsorted(dv, keys), len(dv) - 1)
+    repeated = np.flatnonzero(dv[at] == keys)
+    c, u = pd.factorize(keys[repeated])
+    keep = np.ones(len(keys), bool)
+    keep[repeated] = False
+    keep[repeated[_first_rows(c.astype(np.int64, copy=False), len(u))]] = True
+    return np.flatnonzero(keep)
+
+
 def group_first(values: pd.Series, g: np.ndarray, n_groups: int) -> pd.Series:
     """First non-missing value of ``values`` per group code ``g`` (-1 = no group), like
     ``groupby(...).first()``; groups without a value get NA.  Keeps the dtype."""

@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 
 from insight import stats as st
-from insight._events import (_NAT, _first_rows, codes, group_first, group_min_max, lookup_codes,
-                             need, next_order_after, ns_int, order_customers, repurchase_flags)
+from insight._events import (_NAT, _per_frame, codes, first_of_each, group_first, group_min_max,
+                             lookup_codes, need, next_order_after, ns_int, order_customers,
+                             repurchase_flags)
 from insight.stats import ALPHA, RateComparison
 
 __all__ = ["rates", "reasons", "repurchase_after_return"]
@@ -28,6 +29,20 @@ def _lines(orders: pd.DataFrame, by: str, products: pd.DataFrame | None) -> pd.D
         else:
             raise KeyError(f"orders have no {by!r} column (pass products= to look it up)")
     return o
+
+
+def _pairs(o: pd.DataFrame, fac, status_is):
+    """Lines that count for return rates: not cancelled/backordered, each (order_id,
+    product_id) pair once, at its first line.  Returns those rows, their pair keys
+    ``(order code + 1) * span + (product code + 1)`` (missing ids are a value of their own,
+    as in drop_duplicates/merge) and ``span``."""
+    kept = np.flatnonzero(~status_is("cancelled", "backordered"))
+    oc, _ = fac("order_id")
+    pc, pu = fac("product_id")
+    span = np.int64(len(pu) + 2)
+    lk = (oc[kept] + 1) * span + (pc[kept] + 1)
+    first = first_of_each(lk)
+    return kept[first], lk[first], span
 
 
 def rates(orders: pd.DataFrame, returns: pd.DataFrame | None = None, by: str = "product_id", *,
@@ -72,17 +87,11 @@ def rates(orders: pd.DataFrame, returns: pd.DataFrame | None = None, by: str = "
 
     if kind == "return":
         need(returns, ["order_id", "product_id"], "returns")
-        keep = ~status_is("cancelled", "backordered")
-        # (order_id, product_id) pairs as integer keys; missing ids are a value of their
-        # own (as in drop_duplicates/merge); each pair counts once, at its first line
-        oc, ou = fac("order_id")
-        pc, pu = fac("product_id")
-        span = np.int64(len(pu) + 2)
-        kept = np.flatnonzero(keep)
-        lk = (oc[kept] + 1) * span + (pc[kept] + 1)
-        pair, pairs = pd.factorize(lk)
-        first = _first_rows(pair.astype(np.int64, copy=False), len(pairs))
-        rows = kept[first]
+        rows, lk, span = _pairs(o, fac, status_is) if o is not orders else _per_frame(
+            orders, "returns.pairs", ["order_id", "product_id", "status"],
+            lambda: _pairs(o, fac, status_is))
+        _, ou = fac("order_id")
+        _, pu = fac("product_id")
 
         def rcode(col, uniq):   # -1 missing (matches missing), -2 absent from orders
             c = lookup_codes(returns, col, uniq)
@@ -92,8 +101,15 @@ def rates(orders: pd.DataFrame, returns: pd.DataFrame | None = None, by: str = "
         rk = np.sort((ro[~absent] + 1) * span + (rp[~absent] + 1))
         rk = rk[np.r_[True, rk[1:] != rk[:-1]]] if len(rk) else rk
         n_ret = len(rk) + len(returns.loc[absent, ["order_id", "product_id"]].drop_duplicates())
-        at = np.minimum(np.searchsorted(rk, lk[first]), max(len(rk) - 1, 0))
-        hit = (rk[at] == lk[first]) if len(rk) else np.zeros(len(first), bool)
+        # membership of each pair in the returned ones, checked only for the lines of
+        # orders with a return (few): binary search in the sorted returned keys
+        has = np.zeros(len(ou) + 1, bool)
+        has[ro[~absent]] = True                  # -1 (missing order id) -> spare slot
+        cand = np.flatnonzero(has[lk // span - 1])
+        hit = np.zeros(len(rows), bool)
+        if len(rk):
+            at = np.minimum(np.searchsorted(rk, lk[cand]), len(rk) - 1)
+            hit[cand] = rk[at] == lk[cand]
         flag = hit.astype("float64")
         unmatched = n_ret - int(hit.sum())
     else:

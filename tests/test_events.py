@@ -86,3 +86,13 @@ def test_lookup_codes(lines):
     got = E.lookup_codes(other, "order_id", u)
     assert got.tolist() == [2, -1, -1, 0, 2]
     assert got.tolist() == E.lookup(other["order_id"], u).tolist()
+
+
+def test_first_of_each_matches_unique():
+    rng = np.random.default_rng(3)
+    for keys in (np.array([5, 3, 5, 7, 3, 3, -1]), np.arange(10), rng.integers(0, 50, 400),
+                 np.zeros(0, np.int64)):
+        keys = keys.astype(np.int64)
+        want = np.sort(np.unique(keys, return_index=True)[1])
+        assert E.first_of_each(keys).tolist() == want.tolist()
+    assert E.first_of_each(np.array([5, 3, 5, 7, 3, 3, -1])).tolist() == [0, 1, 3, 6]
