@@ -44,17 +44,35 @@ _UNIT_DAYS = {"D": 1.0, "W": 7.0}
 _DAYS_PER_MONTH = 365.25 / 12
 
 
+_BLAS: list = []   # [threadpoolctl controller or None], found once per process
+
+
+def _blas_one_thread():
+    """Context limiting the BLAS libraries to one thread (``threadpoolctl``, installed
+    with scikit-learn); a no-op when it is not available.  The controller (a scan of the
+    loaded libraries, ~20 ms) is made once per process."""
+    if not _BLAS:
+        try:
+            from threadpoolctl import ThreadpoolController
+            _BLAS.append(ThreadpoolController())
+        except Exception:  # not installed or cannot inspect the libraries: run as is
+            _BLAS.append(None)
+    if _BLAS[0] is None:
+        return contextlib.nullcontext()
+    try:
+        return _BLAS[0].limit(limits=1, user_api="blas")
+    except Exception:
+        return contextlib.nullcontext()
+
+
 def _minimize(f, starts, bounds, options, stop_on_success: bool):
     """L-BFGS-B from each start (best result kept), with the BLAS behind scipy limited
-    to one thread: the optimizer's linear algebra is on 4x4 matrices, and a threaded
-    BLAS makes every one of its steps wait for its threads (~5 ms each on 2 busy cores,
-    more than the likelihood itself).  ``threadpoolctl`` comes with scikit-learn."""
-    try:
-        from threadpoolctl import threadpool_limits
-        limit = threadpool_limits(limits=1, user_api="blas")
-    except Exception:  # not installed or cannot inspect the libraries: run as is
-        limit = contextlib.nullcontext()
+    to one thread: the optimizer's linear algebra is on 4x4 matrices, yet a threaded
+    BLAS wakes its threads on every step and they keep spinning on the cores the
+    likelihood needs (3-5 ms lost per step on 2 busy cores, more than the likelihood
+    itself takes)."""
     best = None
+    limit = _blas_one_thread()
     with limit:
         for start in starts:
             res = optimize.minimize(f, start, jac=True, method="L-BFGS-B", bounds=bounds, options=options)
@@ -83,12 +101,33 @@ def _customer_days(ccode: np.ndarray, day: np.ndarray, ocode: np.ndarray | None)
         okey[ocode] = key
         if np.array_equal(okey[ocode], key):
             used = np.flatnonzero(okey >= 0)
-            ukey, inv = np.unique(okey[used], return_inverse=True)
+            ukey, inv = _unique_inverse(okey[used])
             pos = np.empty(len(okey), dtype=np.int64)
             pos[used] = inv
             return ukey, span, d0, pos[ocode]
-    ukey, inv = np.unique(key, return_inverse=True)
+    ukey, inv = _unique_inverse(key)
     return ukey, span, d0, inv
+
+
+def _unique_inverse(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(key, return_inverse=True)`` for int64 keys.  When key * n fits in
+    63 bits the row number is packed into the low bits and the keys are sorted with
+    ``np.sort`` (a vectorized sort, several times faster than the argsort inside
+    ``np.unique``): the packed sort is an argsort."""
+    n = len(key)
+    if n == 0:
+        return key.copy(), np.zeros(0, np.int64)
+    lo, hi = int(key.min()), int(key.max())
+    bits = max(int(n - 1).bit_length(), 1)
+    if lo < 0 or hi >= 1 << (62 - bits):
+        return np.unique(key, return_inverse=True)
+    packed = np.sort((key.astype(np.int64) << bits) | np.arange(n, dtype=np.int64))
+    order = packed & ((1 << bits) - 1)
+    sk = packed >> bits
+    new = np.r_[True, sk[1:] != sk[:-1]]
+    inv = np.empty(n, dtype=np.int64)
+    inv[order] = np.cumsum(new) - 1
+    return sk[new], inv
 
 
 def summary_from_orders(orders: pd.DataFrame, calibration_end=None, freq: str = "W",

@@ -125,6 +125,47 @@ def _purchase_lines(orders: pd.DataFrame) -> np.ndarray | None:
     return ~drop if drop.any() else None
 
 
+def _short_id_keys(ids: pd.Index) -> np.ndarray | None:
+    """Order-preserving uint64 keys of short string ids, or None when they do not apply.
+
+    An id of at most 8 UTF-8 bytes without NUL bytes, zero-padded on the right and read
+    big-endian, is a number that sorts as the string does (byte order = code-point
+    order; the padding sorts a prefix first).  Sorting 200k such numbers is several
+    times faster than sorting the strings.  None for non-Arrow data, missing values,
+    longer ids or NUL bytes."""
+    import pyarrow as pa
+
+    arr = getattr(ids.array, "_pa_array", None)
+    if arr is None or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return None
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    n = len(arr)
+    if n == 0 or arr.null_count:
+        return None
+    bufs = arr.buffers()
+    off_t = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    offs = np.frombuffer(bufs[1], dtype=off_t)[arr.offset:arr.offset + n + 1].astype(np.int64)
+    lens = np.diff(offs)
+    w = int(lens.max())
+    if w > 8 or w == 0:
+        return None
+    data = np.frombuffer(bufs[2], dtype=np.uint8)
+    b = np.zeros((n, 8), dtype=np.uint8)
+    if int(lens.min()) == w:       # all ids of one length: one contiguous block
+        b[:, :w] = data[offs[0]:offs[0] + n * w].reshape(n, w)
+        if not b[:, :w].all():
+            return None
+    else:
+        j = np.arange(w)
+        inside = j < lens[:, None]
+        vals = data[np.minimum(offs[:-1, None] + j, len(data) - 1)]
+        if (inside & (vals == 0)).any():
+            return None
+        b[:, :w] = np.where(inside, vals, 0)
+    return b.view(">u8").ravel().astype(np.uint64)
+
+
 def _line_customers(orders: pd.DataFrame, keep: np.ndarray | None = None,
                     col: str = "customer_id") -> tuple[np.ndarray, pd.Index]:
     """Customer of each order line as a code into the *sorted* distinct ids of the kept
@@ -139,7 +180,8 @@ def _line_customers(orders: pd.DataFrame, keep: np.ndarray | None = None,
     used[ck] = True                  # -1 marks the spare last slot
     uc = np.flatnonzero(used[:-1])
     ids = cu.take(uc)
-    srt = _argsort_str(ids)
+    keys = _short_id_keys(ids)
+    srt = _argsort_str(ids) if keys is None else np.argsort(keys, kind="stable")
     cmap = np.full(len(cu) + 1, -1, dtype=np.int64)
     cmap[uc[srt]] = np.arange(len(uc))
     out = ids.take(srt)
