@@ -608,7 +608,6 @@ def transitions(log: pd.DataFrame, *, conf: float = 0.95) -> pd.DataFrame:
     last = np.r_[new[1:], True] if len(e) else np.zeros(0, bool)
     frm = np.concatenate([frm, e[last]])
     to = np.concatenate([to, np.full(last.sum(), En)])
-    dt = np.concatenate([np.where(new, np.nan, (t - np.r_[t[:1], t[:-1]]) / _NS_DAY), np.full(last.sum(), np.nan)])
     key = frm * (K + 2) + to
     cnt = np.bincount(key, minlength=(K + 2) ** 2)
     nz = np.flatnonzero(cnt)
@@ -616,7 +615,9 @@ def transitions(log: pd.DataFrame, *, conf: float = 0.95) -> pd.DataFrame:
     names = np.array(list(EVENTS) + [START, END], dtype=object)
     n_from = np.bincount(f_, weights=cnt[nz], minlength=K + 2)[f_]
     lo, hi = _stats.wilson_ci(cnt[nz], n_from, alpha=1 - conf)
-    med = _group_medians(dt, key, nz)
+    # days between the two events of each within-customer pair ((start)/(end) pairs: NaN)
+    pair = np.flatnonzero(~new)
+    med = _group_medians_ns(t[pair] - t[pair - 1], key[pair], nz)
     out = pd.DataFrame({"from": names[f_], "to": names[t_], "count": cnt[nz].astype(np.int64),
                         "n_from": n_from.astype(np.int64), "probability": cnt[nz] / n_from,
                         "ci_low": lo, "ci_high": hi, "median_days": med})
@@ -640,6 +641,29 @@ def _group_medians(x: np.ndarray, key: np.ndarray, groups: np.ndarray) -> np.nda
         if len(v):
             out[i] = np.median(v)
     return out
+
+
+def _group_medians_ns(d: np.ndarray, key: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Median in days of the int64 ns durations ``d`` (>= 0) per key in ``groups`` (keys
+    0..255), as ``Series(d / _NS_DAY).groupby(key).median()``; NaN for keys without rows.
+
+    Durations counted in their common unit (minutes for minute stamps) and the key share
+    one int64, so a single ``np.sort`` orders the values within each key; the medians are
+    then read at the middle positions."""
+    if len(d) == 0:
+        return np.full(len(groups), np.nan)
+    unit = int(np.gcd.reduce(d)) or 1
+    du = d // unit if unit > 1 else d
+    if d.min() < 0 or key.min() < 0 or key.max() > 255 or int(du.max()) >= 2 ** 55:
+        return _group_medians(d / _NS_DAY, key, groups)
+    packed = (key.astype(np.int64) << 55) | du
+    packed.sort()
+    lo = np.searchsorted(packed, groups.astype(np.int64) << 55)
+    n = np.searchsorted(packed, (groups.astype(np.int64) + 1) << 55) - lo
+    value = lambda i: ((packed[np.minimum(i, len(packed) - 1)] & ((1 << 55) - 1)) * unit) / _NS_DAY
+    a, b = value(lo + (n - 1) // 2), value(lo + n // 2)   # the same row when n is odd
+    med = np.where(n % 2 == 1, b, (a + b) / 2)
+    return np.where(n > 0, med, np.nan)
 
 
 def _is_event(e: np.ndarray, names) -> np.ndarray:
@@ -734,27 +758,31 @@ def stage_times(log: pd.DataFrame, stages=STAGES) -> pd.DataFrame:
     median (distribution-free CI), q25, q75, mean.
     """
     cc, new, e, t = _sorted_codes(log)
-    gid = np.cumsum(new) - 1
+    # the rows of each event, in log order: one stable (radix) sort of the small event codes
+    by_event = np.argsort(e.astype(np.int8), kind="stable")
+    bounds = np.searchsorted(e[by_event], np.arange(len(EVENTS) + 1))
+    rows_of = lambda name: by_event[bounds[EVENTS.index(name)]:bounds[EVENTS.index(name) + 1]]
     rows = []
     for frm, tos in stages:
-        fm = e == EVENTS.index(frm)
-        tm = _is_event(e, tos)
-        # the log is sorted by (customer, time, event order): the first to-row after each
-        # from-row in log order, if it belongs to the same customer, is the answer
-        rf, rt = np.flatnonzero(fm), np.flatnonzero(tm)
+        rf = rows_of(frm)
+        rt = rows_of(tos[0]) if len(tos) == 1 else np.sort(np.concatenate([rows_of(x) for x in tos]))
+        # the log is sorted by (customer, time, event order), each customer's rows together:
+        # the first to-row after each from-row in log order, if it belongs to the same
+        # customer, is the answer
         j = np.searchsorted(rt, rf, side="right")  # next to-row after the from-row in log order
         ok = j < len(rt)
         jj = np.minimum(j, max(len(rt) - 1, 0))
-        same = ok & (gid[rt[jj]] == gid[rf]) if len(rt) else np.zeros(len(rf), bool)
+        same = ok & (cc[rt[jj]] == cc[rf]) if len(rt) else np.zeros(len(rf), bool)
         d = (t[rt[jj]][same] - t[rf][same]) / _NS_DAY if len(rt) else np.zeros(0)
-        med = _stats.quantile_ci(d, 0.5) if len(d) else None
+        ds = np.sort(d)  # quantiles from the sorted copy (same values), the mean from d itself
+        med = _stats.quantile_ci(ds, 0.5) if len(d) else None
         to_label = " | ".join(tos)
-        rows.append({"from": frm, "to": to_label, "n": int(len(d)), "n_from": int(fm.sum()),
+        rows.append({"from": frm, "to": to_label, "n": int(len(d)), "n_from": int(len(rf)),
                      "median_days": med.value if med else np.nan,
                      "median_ci_low": med.ci_low if med else np.nan,
                      "median_ci_high": med.ci_high if med else np.nan,
-                     "q25_days": float(np.quantile(d, 0.25)) if len(d) else np.nan,
-                     "q75_days": float(np.quantile(d, 0.75)) if len(d) else np.nan,
+                     "q25_days": float(np.quantile(ds, 0.25)) if len(d) else np.nan,
+                     "q75_days": float(np.quantile(ds, 0.75)) if len(d) else np.nan,
                      "mean_days": float(d.mean()) if len(d) else np.nan})
     return pd.DataFrame(rows)
 

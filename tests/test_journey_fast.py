@@ -69,3 +69,18 @@ def test_lookup_ids_fallbacks_agree_with_events_lookup():
         vals = pd.Series(list(uniq) + ["zz", None], dtype=uniq.dtype)
         assert J._lookup_ids([vals], uniq)[0].tolist() == _events.lookup(vals, uniq).tolist() \
             == [*range(len(uniq)), -1, -1]
+
+
+def test_group_medians_ns_known_answer_and_fallback():
+    day = J._NS_DAY
+    d = np.array([1, 3, 2, 4, 10, 7], dtype=np.int64) * day // 2     # half days
+    key = np.array([3, 3, 3, 3, 9, 9])
+    # key 3: 0.5, 1.5, 1.0, 2.0 -> (1.0 + 1.5) / 2 = 1.25; key 9: 5.0, 3.5 -> 4.25; key 4: none
+    got = J._group_medians_ns(d, key, np.array([3, 4, 9]))
+    assert got[0] == 1.25 and np.isnan(got[1]) and got[2] == 4.25
+    rng = np.random.default_rng(5)
+    for d in (rng.integers(0, 10 ** 6, 3000) * 60 * 10 ** 9, rng.integers(0, 2 ** 62, 3000)):  # packed / fallback
+        key = rng.integers(0, 144, 3000)
+        groups = np.unique(key)
+        ref = pd.Series(d / day).groupby(key).median().reindex(groups).to_numpy()
+        np.testing.assert_array_equal(J._group_medians_ns(d, key, groups), ref)
