@@ -63,3 +63,16 @@ def test_clean_text_values():
     t = _clean_text(pd.Series(["  كتاب\r\nخوب ", "ok", "\t"], dtype="str"), "text")
     assert t.tolist()[:2] == ["کتاب\nخوب", "ok"] and t.isna().tolist() == [False, False, True]
     assert str(t.dtype) == "str"
+
+
+def test_with_rows_across_chunks():
+    rng = np.random.default_rng(1)
+    vals = [None if rng.random() < .1 else f" {rng.integers(0, 100)}" for _ in range(1000)]
+    chunks = [pa.array(v, pa.large_string()) for v in (vals[:10], vals[10:500], vals[500:])]
+    s = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(chunks)), dtype="str")
+    for share in (0.0, 0.01, 0.5, 1.0):
+        mask = rng.random(len(s)) < share
+        new = s[mask].str.strip().where(lambda x: x != "5")
+        expect = s.copy()
+        expect[mask] = new
+        assert with_rows(s, mask, new).equals(expect), share

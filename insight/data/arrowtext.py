@@ -125,13 +125,22 @@ def fix_arabic(s: pd.Series) -> pd.Series:
 
 def with_rows(s: pd.Series, mask: np.ndarray, new: pd.Series) -> pd.Series:
     """``s`` with the rows under ``mask`` replaced by ``new`` (one value per True, in
-    order); what ``out = s.copy(); out[mask] = new`` gives, without pandas' masked setitem."""
+    order); what ``out = s.copy(); out[mask] = new`` gives, without pandas' masked setitem.
+    Chunk by chunk with Arrow's ``replace_with_mask`` (a long text column is not copied whole)."""
     chunks, nchunks = string_chunks(s), string_chunks(new)
     if chunks is None or nchunks is None or not chunks:
         out = s.copy()
         out[mask] = new
         return out
-    arr = pa.chunked_array(chunks, type=chunks[0].type).combine_chunks()
-    rep = pa.chunked_array(nchunks, type=arr.type).combine_chunks() if nchunks else pa.array([], arr.type)
-    out = pc.replace_with_mask(arr, pa.array(np.asarray(mask, dtype=bool)), rep.cast(arr.type))
+    typ = chunks[0].type
+    rep = pa.chunked_array(nchunks, type=typ) if nchunks else pa.chunked_array([], type=typ)
+    mask = np.asarray(mask, dtype=bool)
+    parts, at, used = [], 0, 0
+    for ch in chunks:
+        m = mask[at:at + len(ch)]
+        k = int(m.sum())
+        parts.append(pc.replace_with_mask(ch, pa.array(m), rep.slice(used, k).combine_chunks().cast(typ))
+                     if k else ch)
+        at, used = at + len(ch), used + k
+    out = pa.chunked_array(parts, type=typ)
     return pd.Series(pd.arrays.ArrowStringArray(out, dtype=s.dtype), index=s.index, name=s.name)

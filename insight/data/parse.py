@@ -269,7 +269,7 @@ def parse_table(raw: RawTable, spec: TableSpec, mapping: Mapping, issues: Issues
     if spec.line_total and "unit_price" in cols:
         q = out["quantity"]
         out["unit_price"] = out["unit_price"].where(~(q > 0), out["unit_price"] / q)
-    df = pd.DataFrame(out, index=index)
+    df = pd.DataFrame(out, index=index, copy=False)   # the columns are fresh (or copy-on-write): no second copy
     return df, rawtext
 
 

@@ -139,7 +139,8 @@ def key_index(s: pd.Series):
     arr = getattr(s.array, "_pa_array", None)
     if arr is not None:
         try:
-            arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+            if isinstance(arr, pa.ChunkedArray):
+                arr = arr.chunk(0) if arr.num_chunks == 1 else arr.combine_chunks()
             enc = pc.dictionary_encode(arr)
             return enc.dictionary, np.asarray(enc.indices.fill_null(-1).to_numpy(zero_copy_only=False),
                                                dtype=np.int64)
