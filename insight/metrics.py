@@ -295,6 +295,41 @@ def _labels_direct(dates, period, calendar) -> pd.DataFrame:
     return out
 
 
+def _jalali_days(days: pd.DatetimeIndex, period: str) -> pd.DataFrame | None:
+    """``period`` / ``period_start`` of distinct naive midnight dates, Jalali calendar: what
+    :func:`_labels_direct` gives them, by numpy day arithmetic on the few distinct days
+    (no per-row pandas string work).  ``None`` when ``insight.dates`` is absent or a
+    date is outside its range (the caller then uses :func:`_labels_direct`)."""
+    try:
+        from insight.dates import gregorian_to_jalali, jalali_period, jalali_to_gregorian
+    except ImportError:
+        return None
+    try:
+        day = np.asarray(days.values.astype("datetime64[D]"), dtype="datetime64[D]").astype(np.int64)
+        if period == "week":
+            day = day - (day - 2) % 7             # back to Saturday (1970-01-01 was a Thursday)
+        dt = day.astype("datetime64[D]")
+        month = dt.astype("datetime64[M]")
+        gy = month.astype("datetime64[Y]").astype(np.int64) + 1970
+        gm = month.astype(np.int64) % 12 + 1
+        gd = (dt - month).astype(np.int64) + 1
+        jy, jm, jd = gregorian_to_jalali(gy, gm, gd)
+        if period == "month":
+            start = (day - (jd - 1)).astype("datetime64[D]")
+        elif period == "week":
+            start = dt
+        else:
+            q = (jm - 1) // 3 + 1
+            sy, sm, sd = jalali_to_gregorian(jy, (q - 1) * 3 + 1, np.ones_like(q))
+            start = (np.asarray(sy - 1970, dtype="datetime64[Y]").astype("datetime64[M]")
+                     + (sm - 1)).astype("datetime64[D]") + (sd - 1)
+        label = jalali_period(pd.Series(days), period)
+        return pd.DataFrame({"period": pd.Series(label, dtype="str").reset_index(drop=True),
+                             "period_start": pd.Series(start.astype("datetime64[ns]"))})
+    except Exception:  # out of range or unexpected input: the general path decides
+        return None
+
+
 def _period_codes(dates, period, calendar) -> tuple[np.ndarray, pd.DataFrame]:
     """The period of each date as a code into a small table of distinct periods.
 
@@ -308,7 +343,10 @@ def _period_codes(dates, period, calendar) -> tuple[np.ndarray, pd.DataFrame]:
     d = pd.Series(pd.to_datetime(dates))
     if isinstance(d.dtype, np.dtype) and d.dtype.kind == "M":  # naive: one label per day
         day_code, days = pd.factorize(d.dt.normalize())
-        lab = _labels_direct(pd.Series(days), period, calendar)
+        lab = _jalali_days(days, period) if calendar == "jalali" and period in (
+            "month", "week", "quarter") else None
+        if lab is None:
+            lab = _labels_direct(pd.Series(days), period, calendar)
     else:  # tz-aware or unusual input: label each date itself
         day_code = np.arange(len(d))
         lab = _labels_direct(d.reset_index(drop=True), period, calendar)

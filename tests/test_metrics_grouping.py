@@ -44,3 +44,17 @@ def test_by_groups_sorted_and_rows_with_missing_keys_left_out():
     assert nps["touchpoint"].tolist() == ["app", "web"]
     assert nps["value"].tolist() == pytest.approx([-100 / 3, 0.0])
     assert nps["n"].tolist() == [3, 3]
+
+
+@pytest.mark.parametrize("period", ["month", "week", "quarter"])
+def test_jalali_day_table_matches_the_general_labels(period):
+    # 1403 is a Jalali leap year (Esfand has 30 days); 20 March 2025 = 30 Esfand 1403
+    days = pd.DatetimeIndex(pd.date_range("2024-03-01", "2025-04-10", freq="D"))
+    fast = metrics._jalali_days(days, period)
+    pd.testing.assert_frame_equal(fast, metrics._labels_direct(pd.Series(days), period, "jalali"))
+    row = fast.iloc[days.get_loc(pd.Timestamp("2025-03-20"))]
+    want = {"month": ("1403-12", "2025-02-19"), "quarter": ("1403-Q4", "2024-12-21"),
+            "week": (None, "2025-03-15")}[period]
+    if want[0]:
+        assert row["period"] == want[0]
+    assert row["period_start"] == pd.Timestamp(want[1])
