@@ -359,11 +359,11 @@ def _lookup_ids(values_list, uniques: pd.Index, cache: dict | None = None) -> li
     ``uniques``, -1 = absent or missing), faster for short ids of one length.
 
     When every id of ``uniques`` is an Arrow string of the same byte length <= 8 (ids
-    like ``O0000123``, ``C177881``), each id is read as one uint64 (its bytes) and
-    matched by a sorted search, 3-6x faster than hashing the strings; any value of
+    like ``O0000123``, ``C177881``), the ids are matched on their bytes (see
+    :class:`_ShortIds`), several times faster than hashing the strings; a value of
     another length cannot match and gets -1.  ``cache``: a dict kept with ``uniques``
-    (e.g. the order table's) to keep its sorted keys between calls.  Other ids: the
-    Arrow hash lookup of :func:`insight._events.lookup_many`."""
+    (e.g. the order table's) to keep the matcher between calls.  Other ids: the Arrow
+    hash lookup of :func:`insight._events.lookup_many`."""
     values_list = list(values_list)
     ua = _arrow_str(uniques)
     vas = [_arrow_str(v) for v in values_list]
@@ -371,25 +371,75 @@ def _lookup_ids(values_list, uniques: pd.Index, cache: dict | None = None) -> li
         return _ev.lookup_many(values_list, uniques)
     hit = cache.get("short") if cache is not None else None
     if hit is None or hit[0] is not ua:
+        hit = (ua, _ShortIds.build(ua))
+        if cache is not None:
+            cache["short"] = hit
+    if hit[1] is None:
+        return _ev.lookup_many(values_list, uniques)
+    return [hit[1].find(va) for va in vas]
+
+
+class _ShortIds:
+    """Matcher for unique ids of one byte length ``width`` <= 8.
+
+    Each id is a row of ``width`` bytes.  When byte position p only takes values in
+    [lo_p, lo_p + span_p) and the product of the spans is small (ids like a prefix
+    plus a counter: ``O0000001``..``O0520000`` give 6 * 10**5 codes), an id's
+    mixed-radix number sum((byte_p - lo_p) * prod(span_q, q > p)) indexes a table of
+    rows: one array lookup per value.  Otherwise the bytes are one uint64 key and
+    values are found by a sorted search.  Both are exact: equal codes/keys mean equal
+    bytes."""
+
+    MAX_TABLE = 1 << 26
+
+    def __init__(self, width, lo=None, span=None, table=None, sorted_keys=None, order=None):
+        self.width, self.lo, self.span, self.table = width, lo, span, table
+        self.sorted_keys, self.order = sorted_keys, order
+
+    @classmethod
+    def build(cls, ua):
         mm = pc.min_max(pc.binary_length(ua)).as_py()
         width = mm["min"]
         if ua.null_count or width != mm["max"] or not 1 <= width <= 8:
-            hit = (ua, None, None, None)
-        else:
-            kv, _ = _short_keys(ua, width)
-            srt = np.argsort(kv)                  # ids are unique: any sort is the sort
-            hit = (ua, width, kv[srt], srt)
-        if cache is not None:
-            cache["short"] = hit
-    _, width, sk, srt = hit
-    if width is None:
-        return _ev.lookup_many(values_list, uniques)
-    out = []
-    for va in vas:
-        k, ok = _short_keys(va, width)
-        pos = np.minimum(np.searchsorted(sk, k), len(sk) - 1)
-        out.append(np.where(ok & (sk[pos] == k), srt[pos], -1).astype(np.int64))
-    return out
+            return None
+        keys, _ = _short_keys(ua, width)
+        mat = keys.view(np.uint8).reshape(-1, 8)[:, :width]
+        lo, hi = mat.min(axis=0), mat.max(axis=0)
+        span = hi.astype(np.int64) - lo + 1
+        size = int(np.prod([int(x) for x in span], dtype=object))
+        if size <= max(4 * len(keys), 1 << 16) and size <= cls.MAX_TABLE:
+            m = cls(width, lo, span)
+            code, _ = m._codes(mat)
+            table = np.full(size, -1, dtype=np.int64)
+            table[code] = np.arange(len(keys))
+            m.table = table
+            return m
+        order = np.argsort(keys)                 # ids are unique: any sort is the sort
+        return cls(width, sorted_keys=keys[order], order=order)
+
+    def _codes(self, mat):
+        """Mixed-radix code of each byte row and whether every byte is in range."""
+        code = np.zeros(len(mat), dtype=np.int64)
+        ok = np.ones(len(mat), dtype=bool)
+        for p in range(self.width):
+            d = mat[:, p] - self.lo[p]            # uint8: below lo wraps to >= span
+            if self.span[p] == 1:
+                ok &= d == 0
+                continue
+            ok &= d < self.span[p]
+            code *= self.span[p]
+            code += d
+        return code, ok
+
+    def find(self, va) -> np.ndarray:
+        keys, ok = _short_keys(va, self.width)
+        if self.table is not None:
+            code, inrange = self._codes(keys.view(np.uint8).reshape(-1, 8)[:, :self.width])
+            ok &= inrange
+            return np.where(ok, self.table[np.where(ok, code, 0)], -1)
+        sk = self.sorted_keys
+        pos = np.minimum(np.searchsorted(sk, keys), len(sk) - 1)
+        return np.where(ok & (sk[pos] == keys), self.order[pos], -1).astype(np.int64)
 
 
 def _lookup_frames(frames, ot: OrderTable) -> dict:

@@ -54,7 +54,7 @@ def test_lookup_ids_short_ids_known_answer():
     got = J._lookup_ids([vals, vals.iloc[2:5]], uniq, cache)
     assert got[0].tolist() == [2, -1, -1, 1, -1, 3, -1, 0]
     assert got[1].tolist() == [-1, 1, -1]            # a sliced Arrow array (non-zero offset)
-    assert cache["short"][1] == 3                     # the 3-byte fast path was taken
+    assert cache["short"][1].width == 3 and cache["short"][1].table is not None  # table path taken
     # several chunks, regular string type
     arr = pa.chunked_array([pa.array(["O02", None]), pa.array(["O03", "O9"])])
     s = pd.Series(pd.arrays.ArrowStringArray(arr))
@@ -84,3 +84,12 @@ def test_group_medians_ns_known_answer_and_fallback():
         groups = np.unique(key)
         ref = pd.Series(d / day).groupby(key).median().reindex(groups).to_numpy()
         np.testing.assert_array_equal(J._group_medians_ns(d, key, groups), ref)
+
+
+def test_lookup_ids_sorted_search_path():
+    # ids whose bytes vary too much for a table: the uint64 sorted search
+    uniq = pd.Index(["zA9~~k", "a0B!!z", "Q7q#$%", "mm00mm"], dtype="str")
+    cache = {}
+    vals = pd.Series(["mm00mm", "zA9~~k", "zA9~~K", None, "a0B!!z", "Q7q#$%", "Q7q#$"], dtype="str")
+    assert J._lookup_ids([vals], uniq, cache)[0].tolist() == [3, 0, -1, -1, 1, 2, -1]
+    assert cache["short"][1].table is None
