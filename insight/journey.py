@@ -555,7 +555,7 @@ def event_log(ds, *, churn_days: int = 180, as_of=None) -> pd.DataFrame:
     codes.append(ot.cust[last][chm]); ts.append(ch_t[chm])
     ev.append(np.full(chm.sum(), E["churned"], np.int8)); oix.append(np.full(chm.sum(), -1))
 
-    c = np.concatenate(codes).astype(np.int64)
+    c = np.concatenate(codes).astype(np.int64, copy=False)
     if unknown_ids:  # -2, -3, ... -> codes after the ordering customers
         raw = np.concatenate(unknown_ids)
         u, inv = np.unique(raw, return_inverse=True)
@@ -596,15 +596,20 @@ def _sort_order(c: np.ndarray, t: np.ndarray, e: np.ndarray) -> np.ndarray:
     rel = t - t0
     unit = int(np.gcd.reduce(rel)) or 1
     if unit > 1:
-        rel = rel // unit
+        rel //= unit
     nt, nc, ne = int(rel.max()) + 1, int(c.max()) + 1, len(EVENTS)
     b = (n - 1).bit_length()                     # the row number takes the low b bits
     if nc * nt * ne << b <= 2 ** 64:             # customer, time, event and row in one key
-        key = ((c.astype(np.uint64) * np.uint64(nt) + rel.astype(np.uint64)) * np.uint64(ne)
-               + e.astype(np.uint64)) << np.uint64(b)
+        key = c.astype(np.uint64)                # built in place: 2M-row temporaries add up
+        key *= np.uint64(nt)
+        key += rel.view(np.uint64)
+        key *= np.uint64(ne)
+        key += e.astype(np.uint8, copy=False)
+        key <<= np.uint64(b)
         key |= np.arange(n, dtype=np.uint64)
         key.sort()
-        return (key & np.uint64((1 << b) - 1)).astype(np.int64)
+        key &= np.uint64((1 << b) - 1)
+        return key.view(np.int64)
     if nc * nt * ne < 2 ** 63:                  # customer, time and event: a stable argsort
         return np.argsort((c * nt + rel) * ne + e, kind="stable")
     return np.lexsort((e, t, c))
