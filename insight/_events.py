@@ -314,34 +314,56 @@ def order_level(orders: pd.DataFrame, extra=()) -> pd.DataFrame:
     return o.copy(deep=False)
 
 
+def order_numbers(orders: pd.DataFrame) -> dict:
+    """Per order (index ``i`` = order code ``i`` of ``codes(orders, "order_id")``, the rows
+    of :func:`order_level`), as numpy arrays: ``order_date`` (first line),
+    ``promised_date`` and ``delivered_date`` (latest line; only when the column exists)
+    as int64 ns with NaT = int64 min, and ``status`` (only when the column exists): 0
+    delivered (any line), 1 cancelled (every line), 2 backordered (any line), -1 none of
+    these.  Cached per frame; do not modify."""
+    def build():
+        g, oids = codes(orders, "order_id")
+        ng = len(oids)
+        out = {"order_date": group_min_max(ns_int(orders["order_date"]), g, ng, "min")}
+        for c in ("promised_date", "delivered_date"):
+            if c in orders.columns:
+                out[c] = group_min_max(ns_int(orders[c]), g, ng, "max")
+        if "status" in orders.columns:
+            sc, su = codes(orders, "status")
+            low = pd.Index(su).astype("str").str.lower()
+            # line kind 0 delivered, 1 cancelled, 2 backordered, 3 other/missing; one
+            # count per (order, kind)
+            kind = np.full(len(su) + 1, 3, dtype=np.int64)
+            for k, value in enumerate(("delivered", "cancelled", "backordered")):
+                kind[:-1][np.asarray(low == value)] = k
+            keep = g >= 0
+            cnt = np.bincount(g[keep] * 4 + kind[sc[keep]], minlength=4 * ng).reshape(ng, 4)
+            d_any, c_all, b_any = cnt[:, 0] > 0, cnt[:, 1] == cnt.sum(axis=1), cnt[:, 2] > 0
+            out["status"] = np.select([d_any, c_all, b_any], [0, 1, 2], default=-1)
+        for a in out.values():
+            a.setflags(write=False)
+        return out
+    need(orders, ["order_id", "order_date"], "orders")
+    return _per_frame(orders, "order_numbers", [c for c in _ORDER_COLS if c != "customer_id"],
+                      build)
+
+
 def _order_level(orders: pd.DataFrame, extra: tuple) -> pd.DataFrame:
     g, oids = codes(orders, "order_id")
     ng = len(oids)
+    num = order_numbers(orders)
     out = {"order_id": pd.Series(oids, copy=False).reset_index(drop=True),
-           "customer_id": group_first(orders["customer_id"], g, ng),
-           "order_date": _as_dates(group_min_max(ns_int(orders["order_date"]), g, ng, "min"),
-                                   orders["order_date"])}
-    for c in ("promised_date", "delivered_date"):
-        if c in orders.columns:
-            out[c] = _as_dates(group_min_max(ns_int(orders[c]), g, ng, "max"), orders[c])
+           "customer_id": group_first(orders["customer_id"], g, ng)}
+    for c in ("order_date", "promised_date", "delivered_date"):
+        if c in num:
+            out[c] = _as_dates(num[c], orders[c])
     for c in extra:
         if c in orders.columns and c not in out:
             out[c] = group_first(orders[c], g, ng)
     o = pd.DataFrame(out)
-    if "status" in orders.columns:
-        sc, su = codes(orders, "status")
-        low = pd.Index(su).astype("str").str.lower()
-        # line kind 0 delivered, 1 cancelled, 2 backordered, 3 other/missing; one count
-        # per (order, kind)
-        kind = np.full(len(su) + 1, 3, dtype=np.int64)
-        for k, value in enumerate(("delivered", "cancelled", "backordered")):
-            kind[:-1][np.asarray(low == value)] = k
-        keep = g >= 0
-        cnt = np.bincount(g[keep] * 4 + kind[sc[keep]], minlength=4 * ng).reshape(ng, 4)
-        d_any, c_all, b_any = cnt[:, 0] > 0, cnt[:, 1] == cnt.sum(axis=1), cnt[:, 2] > 0
-        which = np.select([d_any, c_all, b_any], [0, 1, 2], default=-1)
+    if "status" in num:
         labels = pd.array(["delivered", "cancelled", "backordered"], dtype="str")
-        o["status"] = pd.Series(labels.take(which, allow_fill=True))
+        o["status"] = pd.Series(labels.take(num["status"], allow_fill=True))
     return o
 
 
@@ -369,28 +391,28 @@ def order_customers(orders: pd.DataFrame) -> np.ndarray:
 def delivered_orders(orders: pd.DataFrame, extra=()) -> pd.DataFrame:
     """Order-level rows that were delivered: delivered_date present and status (when
     given) not cancelled/backordered.  Cached like :func:`order_level`."""
-    return _delivered(orders, tuple(extra))[0].copy(deep=False)
+    return _delivered(orders, tuple(extra)).copy(deep=False)
 
 
 def delivered_order_rows(orders: pd.DataFrame) -> np.ndarray:
     """Order codes (rows of :func:`order_level`) of the rows of :func:`delivered_orders`,
-    in its order.  Cached; do not modify."""
-    return _delivered(orders, ())[1]
+    in its order: delivered_date present and status not cancelled/backordered."""
+    num = order_numbers(orders)
+    if "delivered_date" not in num:
+        raise KeyError("orders: delivered_date is needed for delivery analysis")
+    keep = num["delivered_date"] != _NAT
+    if "status" in num:
+        keep &= (num["status"] != 1) & (num["status"] != 2)
+    return np.flatnonzero(keep)
 
 
 def _delivered(orders: pd.DataFrame, extra: tuple):
     need(orders, ["order_id", "customer_id", "order_date"], "orders")
 
     def build():
+        rows = delivered_order_rows(orders)
         o = order_level(orders, extra)
-        if "delivered_date" not in o.columns:
-            raise KeyError("orders: delivered_date is needed for delivery analysis")
-        keep = o["delivered_date"].notna()
-        if "status" in o.columns:
-            keep &= ~o["status"].isin(["cancelled", "backordered"])
-        rows = np.flatnonzero(keep.to_numpy())
-        rows.setflags(write=False)
-        return o[keep].reset_index(drop=True), rows
+        return o.take(rows).reset_index(drop=True)
     return _per_frame(orders, ("delivered_orders", extra), [*_ORDER_COLS, *extra], build)
 
 

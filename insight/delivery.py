@@ -22,8 +22,8 @@ import pandas as pd
 
 from insight import stats as st
 from insight._events import (_NAT, _ORDER_COLS, _per_frame, codes, delivered_order_rows,
-                             delivered_orders, lookup_codes, need, next_order_after, ns, ns_int,
-                             order_customers, repurchase_flags)
+                             delivered_orders, lookup_codes, need, next_order_after, ns,
+                             order_customers, order_numbers, repurchase_flags)
 from insight.stats import ALPHA, Comparison, RateComparison
 
 __all__ = ["on_time", "lateness", "delivery_days", "rating_by_delivery", "RatingByDelivery",
@@ -55,25 +55,36 @@ def _days_between(later: np.ndarray, earlier: np.ndarray) -> np.ndarray:
 
 def delivered(orders: pd.DataFrame, by=None) -> pd.DataFrame:
     """Delivered orders (one row per order) with ``delivery_days`` and, when the order has
-    a promised date, ``lateness_days`` and ``late`` (bool; NaN when no promise).
-
-    Computed once per orders frame and ``by`` while the columns read are unchanged (each
-    analysis below starts from it); each call returns its own copy-on-write frame."""
+    a promised date, ``lateness_days`` and ``late`` (bool; NaN when no promise)."""
     groups = _groups(by)
     need(orders, groups, "orders")
-    o = _per_frame(orders, ("delivery.delivered", tuple(groups)), [*_ORDER_COLS, *groups],
-                   lambda: _delivered(orders, groups))
-    return o.copy(deep=False)
-
-
-def _delivered(orders: pd.DataFrame, groups: list[str]) -> pd.DataFrame:
     o = delivered_orders(orders, extra=groups)
-    day = _day(ns_int(o["delivered_date"]))   # day arithmetic on int64 ns (no NaT here)
-    o["delivery_days"] = _days_between(day, _day(ns_int(o["order_date"])))
-    if "promised_date" in o.columns:
-        o["lateness_days"] = _days_between(day, _day(ns_int(o["promised_date"])))
-        o["late"] = (o["lateness_days"] > 0).where(o["lateness_days"].notna())
+    for c, v in _numbers(orders, groups).items():
+        if c not in groups:
+            o[c] = v.to_numpy()
     return o
+
+
+def _numbers(orders: pd.DataFrame, groups: list[str]) -> pd.DataFrame:
+    """The columns of :func:`delivered` that the summaries read: the ``groups`` columns,
+    ``delivery_days``, ``lateness_days`` and ``late``, same rows (not the ids: copying
+    Arrow strings is most of the cost of filtering a frame).  From the per-order date
+    arrays on int64 ns; computed once per orders frame and ``groups`` while the columns
+    read are unchanged; each call returns its own copy-on-write frame."""
+    def build():
+        rows = delivered_order_rows(orders)
+        num = order_numbers(orders)
+        o = (delivered_orders(orders, extra=groups)[groups] if groups
+             else pd.DataFrame(index=pd.RangeIndex(len(rows))))
+        day = _day(num["delivered_date"][rows])      # no NaT: these orders were delivered
+        o["delivery_days"] = _days_between(day, _day(num["order_date"][rows]))
+        if "promised_date" in num:
+            o["lateness_days"] = _days_between(day, _day(num["promised_date"][rows]))
+            o["late"] = (o["lateness_days"] > 0).where(o["lateness_days"].notna())
+        return o
+    need(orders, ["order_id", "customer_id", "order_date", *groups], "orders")
+    return _per_frame(orders, ("delivery.numbers", tuple(groups)), [*_ORDER_COLS, *groups],
+                      build).copy(deep=False)
 
 
 def _share_table(df: pd.DataFrame, flag: str, groups: list[str], alpha: float) -> pd.DataFrame:
@@ -96,7 +107,7 @@ def on_time(orders: pd.DataFrame, by=None, *, alpha: float = ALPHA) -> pd.DataFr
     ``value`` and its Wilson CI.
     """
     need(orders, ["promised_date", "delivered_date"], "orders")
-    d = delivered(orders, by)
+    d = _numbers(orders, _groups(by))
     d["on_time"] = (~d["late"].astype("boolean")).astype("float64")
     return _share_table(d, "on_time", _groups(by), alpha)
 
@@ -110,7 +121,8 @@ def lateness(orders: pd.DataFrame, by=None, *, quantiles=(0.1, 0.25, 0.5, 0.75, 
     """
     need(orders, ["promised_date", "delivered_date"], "orders")
     groups = _groups(by)
-    d = delivered(orders, by).dropna(subset=["lateness_days", *groups])
+    need(orders, groups, "orders")
+    d = _numbers(orders, groups).dropna(subset=["lateness_days", *groups])
     d = d.assign(_late=(d["lateness_days"] > 0).astype("float64"),
                  _ld=d["lateness_days"].where(d["lateness_days"] > 0))
     gb = d.groupby(groups, observed=True) if groups else d.assign(_all=0).groupby("_all")
@@ -132,7 +144,8 @@ def delivery_days(orders: pd.DataFrame, by=None, *, alpha: float = ALPHA) -> pd.
     """Calendar days from order to delivery: ``n``, ``mean`` (t CI), ``median`` with a
     distribution-free order-statistic CI, ``q25``, ``q75``, ``q90``."""
     groups = _groups(by)
-    d = delivered(orders, by).dropna(subset=["delivery_days", *groups])
+    need(orders, groups, "orders")
+    d = _numbers(orders, groups).dropna(subset=["delivery_days", *groups])
     d = d[d["delivery_days"] >= 0]
     parts = d.groupby(groups, observed=True) if groups else [((), d)]
     rows = []
@@ -152,7 +165,8 @@ def within_days(orders: pd.DataFrame, days=(1, 2), by=None, *, alpha: float = AL
     each ``d`` in ``days``, beside what shoppers say they expect (``expected_share``: 13%
     next day, 44% within two days — the figures our users quote; NaN for other d)."""
     groups = _groups(by)
-    d = delivered(orders, by).dropna(subset=["delivery_days", *groups])
+    need(orders, groups, "orders")
+    d = _numbers(orders, groups).dropna(subset=["delivery_days", *groups])
     frames = []
     for day in days:  # a handful of thresholds
         t = _share_table(d.assign(_w=(d["delivery_days"] <= day)), "_w", groups, alpha)
@@ -197,34 +211,36 @@ def _bin_labels(bins) -> list[str]:
     return labels
 
 
-def _reviews_with_orders(d: pd.DataFrame, reviews: pd.DataFrame, match_days: int = 60,
-                         orders: pd.DataFrame | None = None):
-    """Attach each review to its delivered order: by order_id when given, else the
+def _reviews_with_orders(orders: pd.DataFrame, reviews: pd.DataFrame, match_days: int = 60):
+    """Attach each rated review to its delivered order: by order_id when given, else the
     customer's latest order delivered on or before the review (within ``match_days``).
-    ``orders``: the frame ``d = delivered(orders)`` came from (rows aligned with
-    ``delivered_order_rows(orders)``), to match order ids on the frame's cached codes."""
-    rv = reviews[reviews["rating"].notna()].copy()
-    cols = ["order_id", "customer_id", "delivered_date", "delivery_days", "late", "lateness_days"]
-    cols = [c for c in cols if c in d.columns]
+    Returns the matched reviews (their ids, ``created_at``, ``rating``) with the order's
+    ``delivery_days``, ``late`` and ``lateness_days``, and the number left unmatched."""
+    own = [c for c in ("review_id", "order_id", "customer_id", "created_at", "rating")
+           if c in reviews.columns]
+    rated = reviews["rating"].notna().to_numpy()
+    rv = reviews.loc[rated, own]     # not the texts: copying them is the costly part
     has_oid = rv["order_id"].notna() if "order_id" in rv.columns else pd.Series(False, index=rv.index)
-    left = rv[has_oid].drop(columns=["customer_id"], errors="ignore")
-    if orders is not None and "order_id" in rv.columns and not (set(left.columns) & set(cols[1:])):
-        # the inner merge on order_id as integer positions: each review's order code
-        # (ids hashed once per frame), then the order's row among the delivered ones
+    a = pd.DataFrame()
+    if "order_id" in rv.columns:
+        # the inner join on order_id as integer positions: each review's order code (its
+        # distinct ids hashed once), then that order's row among the delivered ones
+        num = _numbers(orders, [])
         _, oids = codes(orders, "order_id")
         row_of = np.full(len(oids) + 1, -1, dtype=np.int64)
-        row_of[delivered_order_rows(orders)] = np.arange(len(d))
-        r = row_of[lookup_codes(reviews, "order_id", oids)][reviews["rating"].notna().to_numpy()]
-        r = r[has_oid.to_numpy()]
+        row_of[delivered_order_rows(orders)] = np.arange(len(num))
+        r = row_of[lookup_codes(reviews, "order_id", oids)][rated][has_oid.to_numpy()]
         hit = r >= 0
-        a = left[hit].reset_index(drop=True)
-        for c in cols[1:]:
-            a[c] = d[c].take(r[hit]).reset_index(drop=True)
-    else:
-        a = left.merge(d[cols], on="order_id", how="inner")
+        a = rv[has_oid].drop(columns=["customer_id"], errors="ignore")[hit].reset_index(drop=True)
+        for c in ("delivery_days", "late", "lateness_days"):
+            if c in num.columns:
+                a[c] = num[c].take(r[hit]).reset_index(drop=True)
     b = pd.DataFrame()
     rest = rv[~has_oid]
     if len(rest) and "customer_id" in rest.columns and rest["customer_id"].notna().any():
+        d = delivered(orders)
+        cols = ["order_id", "customer_id", "delivered_date", "delivery_days", "late", "lateness_days"]
+        cols = [c for c in cols if c in d.columns]
         left = (rest.dropna(subset=["customer_id"]).drop(columns=["order_id"], errors="ignore")
                 .assign(_t=lambda x: ns(x["created_at"])).sort_values("_t"))
         right = (d[cols].dropna(subset=["delivered_date"])
@@ -244,8 +260,8 @@ def rating_by_delivery(orders: pd.DataFrame, reviews: pd.DataFrame, bins=BINS, *
     from scipy.stats import spearmanr
 
     need(reviews, ["rating"], "reviews")
-    d = delivered(orders)
-    m, unmatched = _reviews_with_orders(d, reviews, orders=orders)
+    need(orders, ["delivered_date"], "orders")
+    m, unmatched = _reviews_with_orders(orders, reviews)
     bins = list(bins)
     m = m[m["delivery_days"] >= 0]
     m["bin"] = pd.cut(m["delivery_days"], bins, right=True, include_lowest=True,
@@ -288,19 +304,20 @@ def repurchase_by_delivery(orders: pd.DataFrame, window_days: int = 90, *, as_of
     Groups ``late`` / ``on_time`` (difference = late − on time), Wilson CIs, two-proportion
     z-test, odds ratio with Fisher p.
     """
-    d = delivered(orders)
-    valid = d["late"].notna().to_numpy()
+    rows = delivered_order_rows(orders)
+    num, late = order_numbers(orders), _numbers(orders, [])["late"]
+    valid = late.notna().to_numpy()
     # each customer's first order by order date (ties: earlier row), on customer codes;
     # orders without a customer id count as one customer (as drop_duplicates does)
-    cust = order_customers(orders)[delivered_order_rows(orders)][valid]
-    od = ns_int(d["order_date"])[valid]
+    cust = order_customers(orders)[rows][valid]
+    od = num["order_date"][rows][valid]
     srt = np.argsort(od, kind="stable")
     srt = np.r_[srt[od[srt] != _NAT], np.flatnonzero(od == _NAT)]   # NaT last, as sort_values
     pos = np.full(cust.max(initial=-1) + 2, len(srt), dtype=np.int64)
     np.minimum.at(pos, cust[srt] + 1, np.arange(len(srt)))
     first = srt[np.sort(pos[pos < len(srt)])]
-    at = ns_int(d["delivered_date"])[valid][first]
-    late = d["late"][valid].astype(bool).to_numpy()[first]
+    at = num["delivered_date"][rows][valid][first]
+    late = late[valid].astype(bool).to_numpy()[first]
     nxt = next_order_after(orders, cust[first], at)
     rep, observed = repurchase_flags(orders, at, nxt, window_days, as_of)
     kl, nl = int((rep & observed & late).sum()), int((observed & late).sum())
