@@ -340,7 +340,9 @@ def _period_codes(dates, period, calendar) -> tuple[np.ndarray, pd.DataFrame]:
     the calendar day, so the labels are computed once per distinct day (a few hundred)
     rather than once per row (building 100k+ label strings is the slow part).
     """
-    d = pd.Series(pd.to_datetime(dates))
+    d = dates if isinstance(dates, pd.Series) else pd.Series(dates)
+    if not pd.api.types.is_datetime64_any_dtype(d.dtype):
+        d = pd.Series(pd.to_datetime(dates))  # (to_datetime of datetimes scans them for nothing)
     if isinstance(d.dtype, np.dtype) and d.dtype.kind == "M":  # naive: one label per day
         day_code, days = pd.factorize(d.dt.normalize())
         lab = _jalali_days(days, period) if calendar == "jalali" and period in (
