@@ -105,7 +105,8 @@ def _orders_delivered_after(orders: pd.DataFrame, start) -> pd.DataFrame:
     recent[g[hit]] = True
     cols = [c for c in ("order_id", "customer_id", "order_date", "promised_date", "delivered_date",
                         "status") if c in orders.columns]
-    return orders[cols].iloc[np.flatnonzero(recent[g])]
+    rows = np.flatnonzero(recent[g])
+    return pd.DataFrame({c: orders[c].iloc[rows] for c in cols})   # only the columns used
 
 
 def _signals(t: dict, as_of: pd.Timestamp, start=None) -> pd.DataFrame:
