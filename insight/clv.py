@@ -240,6 +240,8 @@ class _BGStats(NamedTuple):
     Tc: np.ndarray
     w: np.ndarray    # per row: number of customers (or the given weights summed)
     nx: np.ndarray   # per distinct x: summed weight
+    nT: np.ndarray   # per distinct T: summed weight
+    xT: np.ndarray   # per distinct T: summed weight * x
 
 
 def _bgnbd_stats(x, tx, T, w=None) -> _BGStats:
@@ -256,7 +258,9 @@ def _bgnbd_stats(x, tx, T, w=None) -> _BGStats:
     ku = np.asarray(ku, dtype=np.int64)
     xr, rest = np.divmod(ku, len(txs) * len(Ts))
     txr, Tr = np.divmod(rest, len(Ts))
-    return _BGStats(xs, txs, Ts, xr, txr, Tr, ww, np.bincount(xr, weights=ww, minlength=len(xs)))
+    return _BGStats(xs, txs, Ts, xr, txr, Tr, ww, np.bincount(xr, weights=ww, minlength=len(xs)),
+                    np.bincount(Tr, weights=ww, minlength=len(Ts)),
+                    np.bincount(Tr, weights=ww * xs[xr], minlength=len(Ts)))
 
 
 def _dot(a, b) -> float:
@@ -269,12 +273,14 @@ def _bgnbd_ll_grad_stats(logp, st: _BGStats):
     """Log-likelihood and its gradient in the log-parameters, from the sufficient
     statistics.  Per customer row: ll = A1(x) + A2(x) + log(e^A3 + e^A4) with
     A3 = -(r+x) log(alpha+T), A4 = log a - log(b+x-1) - (r+x) log(alpha+t_x) (x > 0;
-    -inf for x = 0), written as A3 + log(1 + e^d), d = A4 - A3, whose weights
-    e^A3 / (e^A3 + e^A4) and e^A4 / (...) are 1 - sigmoid(d) and sigmoid(d)."""
+    -inf for x = 0), written as A3 + log(1 + e^d), d = A4 - A3; the weights
+    e^A4 / (e^A3 + e^A4) = sigmoid(d) and e^A3 / (...) = 1 - sigmoid(d) enter the
+    gradient.  Terms of one x or one T are summed per value (``nx``, ``nT``, ``xT``),
+    so per row only what involves d is computed."""
     r, alpha, a, b = np.exp(logp)
     xs, w = st.xs, st.w
     N = w.sum()
-    # terms of one distinct x
+    # tables per distinct x and per distinct t_x / T
     pos = xs > 0
     bx1 = np.where(pos, b + xs - 1, 1.0)
     with np.errstate(divide="ignore"):
@@ -283,20 +289,21 @@ def _bgnbd_ll_grad_stats(logp, st: _BGStats):
            - gammaln(a + b + xs))
     rx = r + xs
     lT, ltx = np.log(alpha + st.Ts), np.log(alpha + st.txs)
-    # per row: gathers from the small tables
-    rxr, lTr, ltxr = rx[st.xc], lT[st.Tc], ltx[st.txc]
-    d = c4[st.xc] + rxr * (lTr - ltxr)
-    e = np.exp(-np.abs(d))                      # in (0, 1]; 0 for x = 0 (d = -inf)
-    inv1e = 1.0 / (1.0 + e)
-    big = d >= 0
-    w4 = np.where(big, inv1e, e * inv1e)        # sigmoid(d)
-    w3 = np.where(big, e * inv1e, inv1e)        # 1 - sigmoid(d), without cancellation
-    ll = (N * r * np.log(alpha) + _dot(st.nx, A12)
-          + _dot(w, np.maximum(d, 0) + np.log1p(e) - rxr * lTr))
+    iT, itx = 1.0 / (alpha + st.Ts), 1.0 / (alpha + st.txs)
+    sum_rxlT = r * _dot(st.nT, lT) + _dot(st.xT, lT)           # sum of w (r+x) log(alpha+T)
+    # per row
+    rxr = rx[st.xc]
+    dl = lT[st.Tc] - ltx[st.txc]
+    d = c4[st.xc] + rxr * dl
+    with np.errstate(over="ignore"):
+        w4 = 1.0 / (1.0 + np.exp(-d))          # sigmoid(d); 0 for x = 0 (d = -inf)
     ww4 = w * w4
+    ll = N * r * np.log(alpha) + _dot(st.nx, A12) - sum_rxlT + _dot(w, np.logaddexp(0.0, d))
+    # d/dr of -(r+x)(w3 lT + w4 ltx) = -lT + w4 (lT - ltx); d/dalpha likewise with 1/(alpha+.)
     d_r = (_dot(st.nx, digamma(r + xs) - digamma(r)) + N * np.log(alpha)
-           - _dot(w * w3, lTr) - _dot(ww4, ltxr))
-    d_alpha = N * r / alpha - _dot(w * rxr, w3 / (alpha + st.Ts)[st.Tc] + w4 / (alpha + st.txs)[st.txc])
+           - _dot(st.nT, lT) + _dot(ww4, dl))
+    d_alpha = (N * r / alpha - r * _dot(st.nT, iT) - _dot(st.xT, iT)
+               - _dot(ww4 * rxr, itx[st.txc] - iT[st.Tc]))
     dab = digamma(a + b) - digamma(a + b + xs)
     s4 = np.bincount(st.xc, weights=ww4, minlength=len(xs))   # sum of w * sigmoid(d) per x
     d_a = _dot(st.nx, dab) + s4.sum() / a

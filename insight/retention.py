@@ -16,6 +16,7 @@ from insight import _events as _ev
 from insight import stats as _stats
 from insight.journey import (_NAT, _NS_DAY, _as_of, _cust_col, _late, _need, _ns, _search_customer_time,
                              order_table)
+from insight.segments import _lookup_ids
 
 FIRST_EXPERIENCES: tuple[str, ...] = ("on_time", "late", "complaint_resolved", "complaint_unresolved", "return")
 
@@ -136,16 +137,16 @@ def _first_experience(ds, as_of) -> dict:
     first_cust = fc
     window_end = np.where(ndate == _NAT, asof, ndate)
 
-    # ids of the returns and complaints, looked up in batches: customer ids among the
-    # customers, order ids among the *first* orders only (the ~2.5x smaller hash; a
-    # first order is all the "tied to the first order" rule needs)
+    # ids of the returns and complaints, looked up in batches (segments._lookup_ids:
+    # binary search on short-id keys, else one hash per index): customer ids among the
+    # customers, order ids among the *first* orders only (a first order is all the
+    # "tied to the first order" rule needs)
     frames = {k: df for k, df in (("returns", ds.returns), ("complaints", ds.complaints)) if df is not None}
     with_c = [k for k, df in frames.items() if "customer_id" in df.columns]
     with_o = [k for k, df in frames.items() if "order_id" in df.columns]
-    cpos = dict(zip(with_c, _ev.lookup_many([frames[k]["customer_id"] for k in with_c], ot.customer_index())))
+    cpos = dict(zip(with_c, _lookup_ids([frames[k]["customer_id"] for k in with_c], ot.customer_index())))
     first_idx = ot.order_index()[f] if with_o else None
-    fpos = dict(zip(with_o, _ev.lookup_many([frames[k]["order_id"] for k in with_o], first_idx)
-                    if with_o else []))
+    fpos = dict(zip(with_o, _lookup_ids([frames[k]["order_id"] for k in with_o], first_idx) if with_o else []))
 
     def flag(k, date_col):
         """Per customer: any row in [first order, next order) or tied to the first order.
