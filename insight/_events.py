@@ -338,8 +338,13 @@ def order_numbers(orders: pd.DataFrame) -> dict:
                 kind[:-1][np.asarray(low == value)] = k
             keep = g >= 0
             cnt = np.bincount(g[keep] * 4 + kind[sc[keep]], minlength=4 * ng).reshape(ng, 4)
-            d_any, c_all, b_any = cnt[:, 0] > 0, cnt[:, 1] == cnt.sum(axis=1), cnt[:, 2] > 0
-            out["status"] = np.select([d_any, c_all, b_any], [0, 1, 2], default=-1)
+            # first rule that holds: any delivered -> 0, all cancelled -> 1, any
+            # backordered -> 2 (assigned in reverse so the earlier rule wins)
+            which = np.full(ng, -1, dtype=np.int64)
+            which[cnt[:, 2] > 0] = 2
+            which[(cnt[:, 0] == 0) & (cnt[:, 2] == 0) & (cnt[:, 3] == 0)] = 1
+            which[cnt[:, 0] > 0] = 0
+            out["status"] = which
         for a in out.values():
             a.setflags(write=False)
         return out
