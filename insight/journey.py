@@ -526,11 +526,14 @@ def event_log(ds, *, churn_days: int = 180, as_of=None) -> pd.DataFrame:
         t = _ns(df[date_col])
         m = (t != _NAT) & (t <= asof)
         if "customer_id" in df.columns:
-            unk = m & (c < 0) & df["customer_id"].notna().to_numpy()
+            unk = m & (c < 0)
+            if unk.any():
+                unk &= df["customer_id"].notna().to_numpy()
             if unk.any():
                 c = c.copy()
                 c[unk] = -2 - sum(len(u) for u in unknown_ids) - np.arange(unk.sum())
-                unknown_ids.append(df["customer_id"].to_numpy()[unk].astype(str))
+                # only the unknown ids become Python strings, not the whole column
+                unknown_ids.append(df["customer_id"][unk].to_numpy().astype(str))
         m &= c != -1
         codes.append(c[m]); ts.append(t[m]); ev.append(np.full(int(m.sum()), E[name], np.int8))
         if "order_id" in df.columns:
