@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from insight import stats as st
 from insight._events import (_as_dates, codes, group_min_max, lookup, lookup_codes, need,
@@ -453,6 +455,23 @@ def bad_experiences(orders: pd.DataFrame, returns: pd.DataFrame | None = None) -
     return out
 
 
+def _named(order_ids: pd.Series, ticket_orders: pd.Series) -> np.ndarray:
+    """Is each order id among the tickets' (non-missing, as str) order ids?  One Arrow
+    ``is_in`` when both are Arrow strings (it hashes the tickets' ids once, duplicates and
+    all), else a lookup in their distinct values."""
+    va = getattr(order_ids.array, "_pa_array", None)
+    ta = getattr(ticket_orders.array, "_pa_array", None)
+    if va is not None and ta is not None and pa.types.is_string(va.type) and va.type == ta.type:
+        try:
+            vs = ta.combine_chunks() if isinstance(ta, pa.ChunkedArray) else ta
+            hit = pc.is_in(va, value_set=vs, skip_nulls=True)
+            return np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+            pass  # the general path below
+    linked = pd.Index(pd.unique(ticket_orders.dropna().astype("str")))
+    return lookup(order_ids, linked) >= 0
+
+
 def _reason_labels(cust: np.ndarray, reason: np.ndarray, n_customers: int) -> pd.Series:
     """Per customer row: the distinct reasons (names of :data:`REASONS`, which are sorted),
     comma-joined -- via a bit mask per customer, not a Python call per group."""
@@ -492,8 +511,7 @@ def silent_customers(orders: pd.DataFrame, complaints: pd.DataFrame | None,
     _, cids = codes(orders, "customer_id")
     # (1) a ticket naming the order
     if "order_id" in comp.columns and len(order):
-        linked = pd.Index(pd.unique(comp["order_id"].dropna().astype("str")))
-        voiced = lookup(pd.Series(oids.array.take(order)), linked) >= 0
+        voiced = _named(pd.Series(oids.array.take(order)), comp["order_id"])
     else:
         voiced = np.zeros(len(order), dtype=bool)
     # (2) any ticket by the customer from the order date until event + window: the
