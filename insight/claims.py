@@ -259,7 +259,11 @@ def negative_vs_positive_weight(ds, *, window_days: int = 180, as_of=None, cap: 
     if observed.sum() < MIN_N or X[:, 1].sum() < 10:
         return _cannot(name, quoted, None, "too few orders after an unresolved complaint", int(observed.sum()))
     code = X[:, 0] * 6 + X[:, 1]
-    uc, inv = np.unique(code, return_inverse=True)
+    # distinct (positive, negative) cells as np.unique(code, return_inverse=True), by counting
+    # (codes are small: at most cap * 6 + 5)
+    present = np.bincount(code) > 0
+    uc = np.flatnonzero(present)
+    inv = (np.cumsum(present) - 1)[code]
     u = np.column_stack([uc // 6, uc % 6])
     succ = np.bincount(inv, weights=y, minlength=len(u))
     tri = np.bincount(inv, minlength=len(u)).astype(float)
