@@ -213,19 +213,23 @@ def _line_customers(orders: pd.DataFrame, keep: np.ndarray | None = None,
     used = np.zeros(len(cu) + 1, dtype=bool)
     used[ck] = True                  # -1 marks the spare last slot
     uc = np.flatnonzero(used[:-1])
-    ids = cu.take(uc)
-    keys = _short_id_keys(ids)
-    srt = _argsort_str(ids) if keys is None else np.argsort(keys, kind="stable")
+    keys = _short_id_keys(cu)
+    # distinct ids have distinct keys: any argsort is the stable one
+    srt = _argsort_str(cu.take(uc)) if keys is None else np.argsort(keys[uc])
     cmap = np.full(len(cu) + 1, -1, dtype=np.int64)
     cmap[uc[srt]] = np.arange(len(uc))
-    out = ids.take(srt)
+    out = cu.take(uc[srt])
     if out.dtype != "str":
         out = out.astype("str")
     return cmap[ck], out.rename(col)
 
 
 def quantile_score(values, higher_is_better: bool = True) -> np.ndarray:
-    """1..5 scores: ``1 + floor(5 * (#strictly worse) / n)`` (ties share a score)."""
+    """1..5 scores: ``1 + floor(5 * (#strictly worse) / n)`` (ties share a score).
+
+    The score passes s + 1 exactly when at least m_s = ceil(s n / 5) values are
+    strictly worse, i.e. when the value beats the m_s-th worst value: four order
+    statistics (``np.partition``, linear time) and four comparisons, no sort."""
     v = np.asarray(values, dtype=float)
     n = v.size
     if n == 0:
@@ -235,21 +239,13 @@ def quantile_score(values, higher_is_better: bool = True) -> np.ndarray:
         srt = np.sort(key)
         worse = np.searchsorted(srt, key, side="left")  # number strictly below (NaN last)
         return (1 + (5 * worse) // n).astype(np.int8)
-    lo, hi = key.min(), key.max()
-    if hi - lo <= 4 * n + 1024 and (key == np.floor(key)).all():
-        # whole numbers in a short range (recency days, order counts): counting, no sort
-        k = (key - lo).astype(np.int64)
-        cnt = np.bincount(k)
-        worse = (np.cumsum(cnt) - cnt)[k]
-    else:
-        # one argsort; a value's "strictly below" count is where its run of ties starts
-        order = np.argsort(key, kind="stable")
-        sk = key[order]
-        pos = np.arange(n)
-        start = np.maximum.accumulate(np.where(np.r_[True, sk[1:] != sk[:-1]], pos, 0))
-        worse = np.empty(n, dtype=np.int64)
-        worse[order] = start
-    return (1 + (5 * worse) // n).astype(np.int8)
+    m = [-(-s * n // 5) for s in range(1, 5)]           # ceil(s n / 5), s = 1..4
+    kth = sorted({k - 1 for k in m if k >= 1})
+    part = np.partition(key, kth) if kth else key
+    score = np.ones(n, dtype=np.int8)
+    for k in m:
+        score += (key > part[k - 1]) if k >= 1 else 1
+    return score
 
 
 #: "RFM" score labels "111".."555" by (R-1)*25 + (F-1)*5 + (M-1)
@@ -300,20 +296,23 @@ def rfm(orders: pd.DataFrame, as_of=None, *, customer_col: str = "customer_id") 
         if not inside.all():
             keep = inside if keep is None else keep & inside
     ccode, cust = _line_customers(orders, keep, customer_col)
-    lines = np.flatnonzero(ccode >= 0)
-    if len(lines) == 0:
+    if len(cust) == 0:
         cols = ["recency_days", "frequency", "monetary", "first_order", "last_order",
                 "R", "F", "M", "rfm_score", "segment", "segment_fa"]
         return pd.DataFrame(columns=cols, index=pd.Index([], name="customer_id", dtype="str"))
-    all_lines = len(lines) == len(ccode)
-    sub = (lambda a: a) if all_lines else (lambda a: a[lines])
+    used = ccode >= 0
+    sub = (lambda a: a) if used.all() else (lambda a: a[used])   # line arrays of the kept lines
     cl = sub(ccode)
     nc = len(cust)
     value = np.nan_to_num(sub(orders["quantity"].to_numpy(dtype=float)) * sub(orders["unit_price"].to_numpy(dtype=float)))
     monetary = np.bincount(cl, weights=value, minlength=nc)
     frequency = _orders_per_customer(cl, sub(_ev.codes(orders, "order_id")[0]), nc)
 
-    di = sub(dates).astype("datetime64[s]").astype(np.int64)
+    di = sub(dates.view(np.int64))
+    nat = di == np.iinfo(np.int64).min
+    di = di // 10 ** 9                      # whole seconds (floor, as datetime64[s]); NaT stays NaT
+    if nat.any():
+        di[nat] = np.iinfo(np.int64).min
     last = np.full(nc, np.iinfo(np.int64).min)
     np.maximum.at(last, cl, di)
     first = np.full(nc, np.iinfo(np.int64).max)
@@ -473,7 +472,7 @@ def profile(rfm_table: pd.DataFrame, *, surveys: pd.DataFrame | None = None,
         det = np.bincount(c, weights=(v <= 6), minlength=K)
         out["nps"], out["nps_ci_low"], out["nps_ci_high"] = _nps_ci(pro, det, nn, conf)
         out["n_nps"] = nn
-        srt = np.argsort(c, kind="stable")    # answers grouped by segment, in their order
+        srt = np.argsort(c.astype(np.uint8), kind="stable")   # by segment, in answer order (radix sort)
         bounds = np.r_[0, np.cumsum(nn)]
         groups = [v[srt[bounds[k]:bounds[k + 1]]] for k in range(K) if nn[k] > 0]
         if len(groups) > 1 and len(np.unique(v)) > 1:
