@@ -752,8 +752,10 @@ def variants(log: pd.DataFrame, k: int = 10, max_len: int = 8, *,
     ncust = int(new.sum())
     gid = np.cumsum(new) - 1
     # outcomes over the whole history
-    rep = np.bincount(gid, weights=(e == EVENTS.index("next_order")), minlength=ncust) > 0
-    chn = np.bincount(gid, weights=(e == EVENTS.index("churned")), minlength=ncust) > 0
+    rep = np.zeros(ncust, bool)
+    rep[gid[e == EVENTS.index("next_order")]] = True
+    chn = np.zeros(ncust, bool)
+    chn[gid[e == EVENTS.index("churned")]] = True
     keep = np.ones(len(e), bool)
     if stop_at:
         stop = _is_event(e, stop_at)
@@ -769,7 +771,10 @@ def variants(log: pd.DataFrame, k: int = 10, max_len: int = 8, *,
     m = pos < max_len
     contrib = (e2[m].astype(np.int64) + 1) << (4 * pos[m].astype(np.int64))
     key = np.zeros(ncust, dtype=np.int64)
-    np.add.at(key, g2[m], contrib)
+    g2m = g2[m]                  # non-decreasing: each customer's events are contiguous
+    if len(g2m):
+        first = np.flatnonzero(np.r_[True, g2m[1:] != g2m[:-1]])
+        key[g2m[first]] = np.add.reduceat(contrib, first)
     ukey, inv, cnt = np.unique(key, return_inverse=True, return_counts=True)
     order = np.argsort(-cnt, kind="stable")[:k]
     reps = np.bincount(inv, weights=rep, minlength=len(ukey))[order]
@@ -818,7 +823,7 @@ def stage_times(log: pd.DataFrame, stages=STAGES) -> pd.DataFrame:
     cc, new, e, t = _sorted_codes(log)
     # the rows of each event, in log order: one stable (radix) sort of the small event codes
     by_event = np.argsort(e.astype(np.int8), kind="stable")
-    bounds = np.searchsorted(e[by_event], np.arange(len(EVENTS) + 1))
+    bounds = np.r_[0, np.cumsum(np.bincount(e, minlength=len(EVENTS)))]
     rows_of = lambda name: by_event[bounds[EVENTS.index(name)]:bounds[EVENTS.index(name) + 1]]
     rows = []
     for frm, tos in stages:
