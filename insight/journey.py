@@ -17,7 +17,7 @@ Event vocabulary (``EVENTS``, in tie-break order for events at the same instant)
                         stamped at last order + churn_days (only when that is <= as_of)
 
 Everything is vectorized: one frame per source table, concatenated, customer
-ids factorized once and the log sorted on a single int64 key.
+ids factorized once and the log sorted on one integer key (customer, time, event).
 """
 from __future__ import annotations
 
