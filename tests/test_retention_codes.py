@@ -1,0 +1,72 @@
+"""retention on codes: the few-id lookup, first-experience matching through order ids,
+the log-rank test on integer group codes, cohorts without sorting (hand values)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from statsmodels.duration.survfunc import survdiff
+
+from insight import retention as r
+from insight.contract import Dataset
+
+T = pd.Timestamp
+
+
+def _str(values):
+    return pd.Series(pd.array(values, dtype="str"))
+
+
+def test_lookup_few_hand_positions():
+    idx = pd.Index(_str([f"o{i}" for i in range(100)]))
+    got = r._lookup_few(_str(["o7", None, "o99", "nope", "o7"]), idx)
+    assert got.tolist() == [7, -1, 99, -1, 7]
+
+
+def _ds():
+    orders = pd.DataFrame({
+        "order_id": ["o1", "o2", "o3", "o4"], "customer_id": ["a", "a", "b", "b"],
+        "order_date": [T("2024-01-01"), T("2024-02-01"), T("2024-01-10"), T("2024-03-01")],
+        "product_id": "p", "quantity": 1.0, "unit_price": 1.0,
+        "promised_date": [T("2024-01-03"), T("2024-02-03"), T("2024-01-12"), T("2024-03-03")],
+        "delivered_date": [T("2024-01-03"), T("2024-02-03"), T("2024-01-12"), T("2024-03-03")]})
+    complaints = pd.DataFrame({
+        # t1: no customer id, tied to a's first order o1 (opened after a's second order)
+        # t2: unknown customer id, order o4 (b's second order): via the order -> b, but
+        #     opened after b's second order -> outside b's first window
+        # t3: b's own ticket inside b's first window, never resolved
+        "ticket_id": ["t1", "t2", "t3"], "customer_id": [None, "zz", "b"], "order_id": ["o1", "o4", None],
+        "opened_at": [T("2024-02-20"), T("2024-03-05"), T("2024-01-20")],
+        "resolved_at": [T("2024-03-01"), T("2024-03-06"), pd.NaT]})  # as_of = 2024-03-01
+    frames = {"orders": orders, "complaints": complaints}
+    return Dataset(**{k: v.astype({c: "str" for c in ("order_id", "customer_id") if c in v}) for k, v in frames.items()})
+
+
+def test_first_experience_ticket_matching():
+    fe = r.first_experience(_ds())
+    assert fe["experience"].astype(str).to_dict() == {"a": "complaint_resolved", "b": "complaint_unresolved"}
+    assert fe["days_to_next"].to_dict() == {"a": 31.0, "b": 51.0}
+    assert fe.index.dtype == "str" and fe.index.name == "customer_id"
+
+
+def test_logrank_on_ranked_codes_equals_the_labels():
+    rng = np.random.default_rng(4)
+    labels = np.array(["on_time", "late", "return", "unknown"])[rng.integers(0, 4, 300)]
+    dur = rng.exponential(30, 300).round()
+    st = (rng.random(300) < 0.7).astype(int)
+    codes = np.searchsorted(np.unique(labels), labels)        # ranks in label order
+    assert survdiff(dur, st, codes) == survdiff(dur, st, labels)
+
+
+def test_cohorts_first_period_and_active_customers():
+    o = pd.DataFrame({"order_id": ["1", "2", "3", "4", "5", "6"], "customer_id": ["a", "a", "a", "b", "b", "c"],
+                      "order_date": [T("2024-01-05"), T("2024-01-20"), T("2024-03-02"), T("2024-02-10"),
+                                     T("2024-02-11"), T("2024-03-30")],
+                      "product_id": "p", "quantity": 1.0, "unit_price": 1.0})
+    c = r.cohorts(o, calendar="gregorian").set_index(["cohort", "offset"])
+    # a: Jan (two orders count once), Mar; b: Feb twice; c: Mar
+    assert c.loc[("2024-01", 0), ["cohort_size", "active"]].tolist() == [1, 1]
+    assert c.loc[("2024-01", 1), "active"] == 0 and c.loc[("2024-01", 2), "active"] == 1
+    assert c.loc[("2024-02", 0), ["cohort_size", "active"]].tolist() == [1, 1]
+    assert c.loc[("2024-02", 1), "active"] == 0
+    assert c.loc[("2024-03", 0), ["cohort_size", "active"]].tolist() == [1, 1]
+    assert len(c) == 6  # offsets up to the last period only
