@@ -114,14 +114,20 @@ def _per_frame(frame: pd.DataFrame, what, cols, build):
         _FRAMES.move_to_end(key)
         return hit[2]
     value = build()
-    try:
-        ref = weakref.ref(frame)
+    try:   # the entry goes when the frame does (it may hold several 1M-row arrays)
+        ref = weakref.ref(frame, lambda r, key=key: _drop(key, r))
     except TypeError:  # not weak-referenceable: do not cache
         return value
     _FRAMES[key] = (ref, fp, value)
     while len(_FRAMES) > _FRAMES_MAX:
         _FRAMES.popitem(last=False)
     return value
+
+
+def _drop(key, ref) -> None:
+    hit = _FRAMES.get(key)
+    if hit is not None and hit[0] is ref:
+        del _FRAMES[key]
 
 
 def _same_fp(a, b) -> bool:

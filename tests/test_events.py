@@ -50,7 +50,10 @@ def test_order_level_known_answer(lines):
 def test_order_level_cache_follows_edits(lines):
     a = E.order_level(lines)
     a["order_date"] = pd.NaT                    # the caller's copy only
+    b = E.order_level(lines)
+    b.loc[0, "customer_id"] = "zz"              # edited in place: copy-on-write
     assert E.order_level(lines)["order_date"].iloc[0] == T("2024-01-01")
+    assert E.order_level(lines)["customer_id"].iloc[0] == "c1"
     lines.loc[2, "order_date"] = T("2023-12-31")  # edited in place: recomputed
     assert E.order_level(lines)["order_date"].iloc[0] == T("2023-12-31")
     lines["status"] = "delivered"                 # column replaced
@@ -96,3 +99,15 @@ def test_first_of_each_matches_unique():
         want = np.sort(np.unique(keys, return_index=True)[1])
         assert E.first_of_each(keys).tolist() == want.tolist()
     assert E.first_of_each(np.array([5, 3, 5, 7, 3, 3, -1])).tolist() == [0, 1, 3, 6]
+
+
+def test_cache_entries_go_with_the_frame(lines):
+    import gc
+
+    frame = lines.copy()                         # the fixture keeps ``lines`` alive
+    E.order_level(frame)
+    key = (id(frame), ("order_level", ()))
+    assert key in E._FRAMES
+    del frame
+    gc.collect()
+    assert key not in E._FRAMES
