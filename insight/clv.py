@@ -152,7 +152,11 @@ def summary_from_orders(orders: pd.DataFrame, calibration_end=None, freq: str = 
     o = orders
     keep = _purchase_lines(o)
     unit = _UNIT_DAYS[freq]
-    day = o["order_date"].to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype(np.int64)
+    ns = o["order_date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    day = ns // (86_400 * 10 ** 9)          # days since 1970 (floor, as datetime64[D]); NaT stays NaT
+    nat = ns == np.iinfo(np.int64).min
+    if nat.any():
+        day[nat] = np.iinfo(np.int64).min
     if "quantity" in o.columns and "unit_price" in o.columns:
         val = np.nan_to_num(o["quantity"].to_numpy(dtype=float) * o["unit_price"].to_numpy(dtype=float))
     elif "value" in o.columns:
@@ -167,7 +171,7 @@ def summary_from_orders(orders: pd.DataFrame, calibration_end=None, freq: str = 
     inside = day <= max(obs_end, cal_end)
     keep = inside if keep is None else keep & inside
     ccode, cust = _line_customers(o, keep)
-    lines = np.flatnonzero(ccode >= 0)
+    lines = ccode >= 0
     ccode, day, val = ccode[lines], day[lines], val[lines]
     nc = len(cust)
     # transactions = distinct (customer, day), sorted by customer then day; tx = each
