@@ -2,20 +2,24 @@
 from __future__ import annotations
 
 import datetime as _dt
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from insight.contract import TABLES, Dataset
-from insight.data.mapping import Mapping, discover, read_mapping
+from insight.data.mapping import EXTENSIONS, Mapping, discover, read_mapping
 from insight.data.parse import Issues, parse_table
 from insight.data.readers import FileCache, read_table
 from insight.data.report import DataError, TableReport, ValidationReport
-from insight.data.validate import (PARENT_KEY, check_duplicates, check_references, check_return_dates,
-                                   check_values, key_index, reasons, reference_positions, summarize)
+from insight.data.validate import (PARENT_KEY, REFERENCES, check_duplicates, check_references,
+                                   check_return_dates, check_values, isin, key_index, key_positions, reasons,
+                                   summarize)
 
 MAPPING_NAMES = ("mapping.yml", "mapping.yaml")
+#: tables finished as soon as they are read: a later parent table (orders) refers to them
+NEEDED_EARLY = {p for t in PARENT_KEY for p in REFERENCES.get(t, {}).values()}
 
 
 def _resolve_inputs(path, mapping) -> tuple[Mapping, Path]:
@@ -57,6 +61,33 @@ class _ParentKeys(dict):
         if name not in self and name in self.frames:
             self[name], self.codes[name] = key_index(self.frames.pop(name))
         return super().get(name, default)
+
+
+def _parquet_only(spec) -> bool:
+    """Every file of the table (and of its joins) is Parquet.  Only those are read in
+    the background: text readers record pandas' bad-line warnings, and
+    ``warnings.catch_warnings`` is not thread-safe."""
+    def parquet(files, read) -> bool:
+        return all((read.format or EXTENSIONS.get(Path(f).suffix.lower())) == "parquet" for f in files)
+    return parquet(spec.files, spec.read) and all(parquet([j.file], j.read) for j in spec.join)
+
+
+def _late_references(pending, parents: _ParentKeys, found: dict, order_pos: dict) -> None:
+    """Look up the references of the ``pending`` tables whose parent was finished after
+    them (the orders): one ``key_positions`` pass per parent gives its keys, its rows'
+    codes and every child id's position.  Fills ``found`` (masks) and ``order_pos``."""
+    late: dict[str, list] = {}
+    for table, _, _, _, df in pending:
+        for col, parent in REFERENCES.get(table, {}).items():
+            if col in df and (table, col) not in found and parent in parents.frames:
+                late.setdefault(parent, []).append((table, col, df[col]))
+    for parent, cols in late.items():
+        keys, codes, pos = key_positions(parents.frames.pop(parent), [c[2] for c in cols])
+        parents[parent], parents.codes[parent] = keys, codes
+        for (table, col, _), p in zip(cols, pos):
+            found[(table, col)] = p >= 0
+            if (table, col, parent) == ("returns", "order_id", "orders"):
+                order_pos["returns"] = p
 
 
 def _today(today) -> pd.Timestamp:
@@ -106,12 +137,17 @@ def load(path, mapping=None, *, quarantine_dir=None, today=None) -> Dataset:
     parents = _ParentKeys()
     cache = FileCache()
     qparts = []
-    pending = []  # tables no other table refers to: finished together (one index_in per parent)
+    pending = []   # tables finished at the end, in contract order: no later table needs them sooner
+    found: dict = {}   # (table, column) -> mask of values present in the parent (or its Future)
+    order_pos = {}     # the returns' positions among the orders' ids (for check_return_dates)
 
     def finish(table, raw, n, issues, df):
         if table == "returns":   # after check_values, before the references (the order of the reasons)
-            check_return_dates(df, issues, frames.get("orders"), (found or {}).get(("returns", "order_id")),
-                               parents.codes.get("orders") if parents.get("orders") is not None else None)
+            check_return_dates(df, issues, frames.get("orders"), order_pos.get("returns"),
+                               parents.codes.get("orders"))
+        for key in [k for k in found if k[0] == table]:
+            if isinstance(found[key], Future):
+                found[key] = found[key].result()
         check_references(table, df, issues, parents, found)
         check_duplicates(table, df, issues, raw.source_row)
         bad = issues.bad()
@@ -130,30 +166,49 @@ def load(path, mapping=None, *, quarantine_dir=None, today=None) -> Dataset:
         if len(rows) or nbad:
             qparts.append(_quarantine_frame(table, raw, rows, reasons(issues, rows)))
 
-    found = None
-    names = list(TABLES)
-    for table in TABLES:
-        spec = m.tables.get(table)
-        if spec is None:
-            frames[table] = None
-            report.missing.append(table)
-            continue
-        raw = read_table(spec, base, cache)
-        n = len(raw.frame)
-        if n == 0 and len(raw.bad_lines) == 0 and table == "orders":
-            raise DataError(f"{', '.join(raw.files)}: orders has a header but no rows. "
-                            "Export the orders again; every report needs them.")
-        issues = Issues(n, notes=list(m.notes.get(table, [])) + list(raw.notes))
-        df, rawtext = parse_table(raw, spec, m, issues)
-        check_values(table, df, rawtext, issues, today=today_ts, ces_scale=m.ces_scale)
-        if table in PARENT_KEY or any(t in PARENT_KEY for t in names[names.index(table) + 1:]):
-            finish(table, raw, n, issues, df)
-        else:
+    # Two helper threads (Arrow and numpy release the GIL): one reads the Parquet files in
+    # turn while this thread types and checks the tables already read; the other looks
+    # up ids in parent tables that are complete (orders' customers and products, the
+    # other tables' customers and products) while this thread goes on.
+    reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="insight-read")
+    lookup = ThreadPoolExecutor(max_workers=1, thread_name_prefix="insight-lookup")
+    try:
+        reads = {t: reader.submit(read_table, m.tables[t], base, cache) for t in TABLES
+                 if t in m.tables and _parquet_only(m.tables[t])}
+        for table in TABLES:
+            spec = m.tables.get(table)
+            if spec is None:
+                frames[table] = None
+                report.missing.append(table)
+                continue
+            raw = reads.pop(table).result() if table in reads else read_table(spec, base, cache)
+            n = len(raw.frame)
+            if n == 0 and len(raw.bad_lines) == 0 and table == "orders":
+                raise DataError(f"{', '.join(raw.files)}: orders has a header but no rows. "
+                                "Export the orders again; every report needs them.")
+            issues = Issues(n, notes=list(m.notes.get(table, [])) + list(raw.notes))
+            df, rawtext = parse_table(raw, spec, m, issues)
+            check_values(table, df, rawtext, issues, today=today_ts, ces_scale=m.ces_scale)
+            if table in NEEDED_EARLY:
+                finish(table, raw, n, issues, df)
+                continue
+            for col, parent in REFERENCES.get(table, {}).items():
+                keys = parents.get(parent)
+                if keys is not None and col in df:
+                    found[(table, col)] = lookup.submit(isin, df[col], keys)
             pending.append((table, raw, n, issues, df))
-    if pending:
-        found = reference_positions({t[0]: t[4] for t in pending}, parents)
+        # the deferred parent (orders) first; then its children's ids are placed among its
+        # ids in the same pass that lists them; then the children
         for item in pending:
-            finish(*item)
+            if item[0] in PARENT_KEY:
+                finish(*item)
+        _late_references(pending, parents, found, order_pos)
+        for item in pending:
+            if item[0] not in PARENT_KEY:
+                finish(*item)
+    finally:
+        reader.shutdown(wait=True, cancel_futures=True)
+        lookup.shutdown(wait=True, cancel_futures=True)
     if qparts:
         report.quarantined = pd.concat(qparts, ignore_index=True)
     if quarantine_dir is not None:

@@ -164,52 +164,44 @@ def positions(values: pd.Series, keys) -> np.ndarray:
     return np.where(values.notna().to_numpy(), pos, -1).astype(np.int64)
 
 
+def key_positions(keys_col: pd.Series, others: list[pd.Series]):
+    """``key_index(keys_col)`` and, for each Series in ``others``, the position of its
+    values among those keys (-1: absent or missing), from one Arrow ``dictionary_encode``
+    over all of them.  The keys come first, so they take codes 0..k-1 and a value found
+    nowhere among them a code >= k: the parent's ids are hashed once, not once to list
+    them and again as a lookup set (~0.07 s per million order ids each)."""
+    arrs = [getattr(s.array, "_pa_array", None) for s in [keys_col, *others]]
+    if all(a is not None for a in arrs) and len({a.type for a in arrs}) == 1:
+        try:
+            chunks = [ch for a in arrs for ch in (a.chunks if isinstance(a, pa.ChunkedArray) else [a])]
+            enc = pc.dictionary_encode(pa.chunked_array(chunks, type=arrs[0].type))
+            codes = np.asarray(enc.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+            n = len(keys_col)
+            k = int(codes[:n].max()) + 1 if n else 0
+            dictionary = enc.chunk(0).dictionary if enc.num_chunks else pa.array([], arrs[0].type)
+            rest = codes[n:]
+            rest = np.where(rest < k, rest, -1)
+            cuts = np.cumsum([len(o) for o in others])[:-1]
+            return dictionary.slice(0, k), codes[:n], np.split(rest, cuts) if len(others) else []
+        except (pa.ArrowException, AttributeError):  # pragma: no cover - not plain strings
+            pass
+    keys, codes = key_index(keys_col)
+    return keys, codes, [positions(o, keys) for o in others]
+
+
 def check_references(table: str, df: pd.DataFrame, issues: Issues, parents: dict[str, pd.Series],
                      found: dict | None = None) -> None:
     """Ids that must exist in a loaded parent table (customers, products, orders).
-    ``found``: ``(table, column) -> position in the parent keys (-1: absent)``,
-    precomputed by ``reference_positions``."""
+    ``found``: ``(table, column) -> mask of the values present in the parent`` when
+    already looked up (``isin`` / ``key_positions``), else looked up here."""
     for col, parent in REFERENCES.get(table, {}).items():
         keys = parents.get(parent)
         if keys is None or col not in df:
             continue
         v = df[col]
-        hit = found[(table, col)] >= 0 if found is not None and (table, col) in found else isin(v, keys)
+        hit = found[(table, col)] if found is not None and (table, col) in found else isin(v, keys)
         bad = v.notna().to_numpy() & ~hit
         issues.add(bad, col, f"not in {parent}", v)
-
-
-def reference_positions(tables: dict[str, pd.DataFrame], parents: dict) -> dict:
-    """``(table, column) -> position of each value in its parent's keys`` (-1: absent or
-    missing) for the ``REFERENCES`` of several tables, with one Arrow ``index_in`` per
-    parent: ``index_in`` hashes its value set on every call (~0.07 s for 500k order ids),
-    so the child columns of one parent are looked up together.  Columns that are not
-    Arrow strings of one type are left out (``check_references`` uses ``isin``)."""
-    out = {}
-    by_parent: dict[str, list] = {}
-    for table, df in tables.items():
-        for col, parent in REFERENCES.get(table, {}).items():
-            if col in df:
-                by_parent.setdefault(parent, []).append((table, col))
-    for parent, cols in by_parent.items():
-        keys = parents.get(parent)
-        if keys is None:
-            continue
-        vas = [getattr(tables[t][c].array, "_pa_array", None) for t, c in cols]
-        if any(va is None for va in vas) or len({va.type for va in vas}) != 1:
-            continue
-        try:
-            ks = keys if isinstance(keys, (pa.Array, pa.ChunkedArray)) else keys.array._pa_array
-            if isinstance(ks, pa.ChunkedArray):
-                ks = ks.combine_chunks()
-            chunks = [ch for va in vas for ch in (va.chunks if isinstance(va, pa.ChunkedArray) else [va])]
-            pos = pc.index_in(pa.chunked_array(chunks, type=vas[0].type), value_set=ks)
-            pos = np.asarray(pos.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
-        except (AttributeError, pa.ArrowException):
-            continue
-        for key, p in zip(cols, np.split(pos, np.cumsum([len(va) for va in vas])[:-1])):
-            out[key] = p
-    return out
 
 
 def check_return_dates(df: pd.DataFrame, issues: Issues, orders: pd.DataFrame | None,
@@ -217,9 +209,8 @@ def check_return_dates(df: pd.DataFrame, issues: Issues, orders: pd.DataFrame | 
     """A return cannot precede the (first) order date of its order.
 
     ``order_pos`` (each return's position in the distinct order ids, -1: none) and
-    ``order_codes`` (each order line's position in them), from ``reference_positions``
-    and ``key_index``, spare hashing the order ids again; without them the orders are
-    looked up here."""
+    ``order_codes`` (each order line's position in them), from ``key_positions``,
+    spare hashing the order ids again; without them the orders are looked up here."""
     if orders is None or len(df) == 0:
         return
     if order_pos is None or order_codes is None:
