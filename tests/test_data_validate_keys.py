@@ -57,3 +57,16 @@ def test_return_dates_with_precomputed_positions_agree():
     check_return_dates(returns, b, orders, positions(returns["order_id"], keys), codes)
     assert np.array_equal(a.items[0].mask, b.items[0].mask)
     assert list(a.items[0].values) == list(b.items[0].values)
+
+
+def test_key_positions_places_other_ids_among_the_keys_in_one_pass():
+    from insight.data.validate import key_positions
+    keys, codes, (a, b) = key_positions(pd.Series(["o2", "o1", None, "o2"], dtype="str"),
+                                        [pd.Series(["o1", "o7", None], dtype="str"),
+                                         pd.Series(["o7", "o2"], dtype="str")])
+    assert keys.to_pylist() == ["o2", "o1"] and codes.tolist() == [0, 1, -1, 0]
+    assert a.tolist() == [1, -1, -1] and b.tolist() == [-1, 0]   # o7 is no order: -1, not a new code
+    # object columns take the slower path with the same answer
+    keys2, codes2, (a2,) = key_positions(pd.Series(["o2", "o1", None, "o2"], dtype=object),
+                                         [pd.Series(["o1", "o7", None], dtype=object)])
+    assert list(keys2) == ["o2", "o1"] and codes2.tolist() == [0, 1, -1, 0] and a2.tolist() == [1, -1, -1]
