@@ -263,6 +263,18 @@ def first_of_each(keys: np.ndarray) -> np.ndarray:
     return np.flatnonzero(keep)
 
 
+def first_per_customer(cust: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Positions of each customer's first row by time, in time order: like
+    ``frame.sort_values(t, kind="stable").drop_duplicates(customer)``.  ``cust``: customer
+    codes (-1 = no customer id, one customer of its own, as drop_duplicates treats NaN);
+    ``t``: int64 ns (NaT = int64 min sorts last, as in sort_values); ties: earlier row."""
+    srt = np.argsort(t, kind="stable")
+    srt = np.r_[srt[t[srt] != _NAT], np.flatnonzero(t == _NAT)]
+    first = np.full(cust.max(initial=-1) + 2, len(srt), dtype=np.int64)
+    np.minimum.at(first, cust[srt] + 1, np.arange(len(srt)))
+    return srt[np.sort(first[first < len(srt)])]
+
+
 def group_first(values: pd.Series, g: np.ndarray, n_groups: int) -> pd.Series:
     """First non-missing value of ``values`` per group code ``g`` (-1 = no group), like
     ``groupby(...).first()``; groups without a value get NA.  Keeps the dtype."""

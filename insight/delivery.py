@@ -22,8 +22,9 @@ import pandas as pd
 
 from insight import stats as st
 from insight._events import (_NAT, _ORDER_COLS, _per_frame, codes, delivered_order_rows,
-                             delivered_orders, lookup_codes, need, next_order_after, ns,
-                             order_customers, order_numbers, repurchase_flags)
+                             delivered_orders, first_per_customer, lookup_codes, need,
+                             next_order_after, ns, order_customers, order_numbers,
+                             repurchase_flags)
 from insight.stats import ALPHA, Comparison, RateComparison
 
 __all__ = ["on_time", "lateness", "delivery_days", "rating_by_delivery", "RatingByDelivery",
@@ -307,15 +308,9 @@ def repurchase_by_delivery(orders: pd.DataFrame, window_days: int = 90, *, as_of
     rows = delivered_order_rows(orders)
     num, late = order_numbers(orders), _numbers(orders, [])["late"]
     valid = late.notna().to_numpy()
-    # each customer's first order by order date (ties: earlier row), on customer codes;
-    # orders without a customer id count as one customer (as drop_duplicates does)
+    # each customer's first of these orders by order date, on customer codes
     cust = order_customers(orders)[rows][valid]
-    od = num["order_date"][rows][valid]
-    srt = np.argsort(od, kind="stable")
-    srt = np.r_[srt[od[srt] != _NAT], np.flatnonzero(od == _NAT)]   # NaT last, as sort_values
-    pos = np.full(cust.max(initial=-1) + 2, len(srt), dtype=np.int64)
-    np.minimum.at(pos, cust[srt] + 1, np.arange(len(srt)))
-    first = srt[np.sort(pos[pos < len(srt)])]
+    first = first_per_customer(cust, num["order_date"][rows][valid])
     at = num["delivered_date"][rows][valid][first]
     late = late[valid].astype(bool).to_numpy()[first]
     nxt = next_order_after(orders, cust[first], at)

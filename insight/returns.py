@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 
 from insight import stats as st
-from insight._events import (_NAT, _per_frame, codes, first_of_each, group_first, group_min_max,
-                             lookup_codes, need, next_order_after, ns_int, order_customers,
-                             repurchase_flags)
+from insight._events import (_per_frame, codes, first_of_each, first_per_customer, group_first,
+                             group_min_max, lookup_codes, need, next_order_after, ns_int,
+                             order_customers, repurchase_flags)
 from insight.stats import ALPHA, RateComparison
 
 __all__ = ["rates", "reasons", "repurchase_after_return"]
@@ -195,13 +195,7 @@ def repurchase_after_return(orders: pd.DataFrame, returns: pd.DataFrame, window_
     g, oids = codes(orders, "order_id")
     od = group_min_max(ns_int(orders["order_date"]), g, len(oids), "min")
     cust = order_customers(orders)
-    # each customer's first order by order date (ties: first seen; NaT last), orders
-    # without a customer id counting as one customer, as drop_duplicates does
-    srt = np.argsort(od, kind="stable")
-    srt = np.r_[srt[od[srt] != _NAT], np.flatnonzero(od == _NAT)]
-    pos = np.full(cust.max(initial=-1) + 2, len(srt), dtype=np.int64)
-    np.minimum.at(pos, cust[srt] + 1, np.arange(len(srt)))
-    first = srt[np.sort(pos[pos < len(srt)])]
+    first = first_per_customer(cust, od)    # each customer's first order (order code)
     ret = np.zeros(len(oids) + 1, bool)
     ret[lookup_codes(returns, "order_id", oids)] = True   # -1 (missing/unknown) -> spare slot
     returned = ret[first]

@@ -111,3 +111,11 @@ def test_cache_entries_go_with_the_frame(lines):
     del frame
     gc.collect()
     assert key not in E._FRAMES
+
+
+def test_first_per_customer():
+    # customers 1, 0, 1, -1 (no id), 0, -1 at times 5, 3, 2, NaT, 3, 1
+    cust = np.array([1, 0, 1, -1, 0, -1])
+    t = np.array([5, 3, 2, E._NAT, 3, 1])
+    # sorted by time (NaT last): rows 5 (t1, -1), 2 (t2, c1), 1 (t3, c0), 4, 0, 3
+    assert E.first_per_customer(cust, t).tolist() == [5, 2, 1]
