@@ -44,6 +44,11 @@ _UNIT_DAYS = {"D": 1.0, "W": 7.0}
 _DAYS_PER_MONTH = 365.25 / 12
 
 
+try:  # installed with scikit-learn; see _blas_one_thread
+    from threadpoolctl import ThreadpoolController as _ThreadpoolController
+except ImportError:  # pragma: no cover - run with the BLAS as configured
+    _ThreadpoolController = None
+
 _BLAS: list = []   # [threadpoolctl controller or None], found once per process
 
 
@@ -53,9 +58,8 @@ def _blas_one_thread():
     loaded libraries, ~20 ms) is made once per process."""
     if not _BLAS:
         try:
-            from threadpoolctl import ThreadpoolController
-            _BLAS.append(ThreadpoolController())
-        except Exception:  # not installed or cannot inspect the libraries: run as is
+            _BLAS.append(_ThreadpoolController() if _ThreadpoolController is not None else None)
+        except Exception:  # cannot inspect the libraries: run as is
             _BLAS.append(None)
     if _BLAS[0] is None:
         return contextlib.nullcontext()
@@ -250,16 +254,16 @@ class _BGStats(NamedTuple):
 
 def _bgnbd_stats(x, tx, T, w=None) -> _BGStats:
     """Distinct (x, tx, T) rows with weights: each column is factorized (hash, no
-    sort), the three codes are combined into one integer key and that is factorized."""
+    sort), the three codes are combined into one integer key, and its distinct values
+    found by one packed sort (``_unique_inverse``)."""
     cols = []
     for v in (x, tx, T):
         c, u = pd.factorize(np.asarray(v, dtype=float), use_na_sentinel=False)
         cols.append((c.astype(np.int64), np.asarray(u, dtype=float)))
     (xc, xs), (txc, txs), (Tc, Ts) = cols
     key = (xc * len(txs) + txc) * len(Ts) + Tc
-    kc, ku = pd.factorize(key)
+    ku, kc = _unique_inverse(key)
     ww = np.bincount(kc, weights=w, minlength=len(ku))
-    ku = np.asarray(ku, dtype=np.int64)
     xr, rest = np.divmod(ku, len(txs) * len(Ts))
     txr, Tr = np.divmod(rest, len(Ts))
     return _BGStats(xs, txs, Ts, xr, txr, Tr, ww, np.bincount(xr, weights=ww, minlength=len(xs)),
