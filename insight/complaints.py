@@ -17,7 +17,8 @@ import pyarrow.compute as pc
 
 from insight import stats as st
 from insight._events import (_as_dates, codes, group_min_max, lookup, lookup_codes, need,
-                             next_order_after, ns_int, order_customers, repurchase_flags)
+                             next_order_after, ns_int, order_customers, order_numbers,
+                             repurchase_flags)
 from insight.metrics import _column_key, _group_ids, _period_codes
 from insight.stats import ALPHA, Estimate, RateComparison
 
@@ -346,30 +347,7 @@ class SilentCustomers:
 #: bad-experience reasons, in the (alphabetical) order of ``SilentCustomers.by_reason``
 REASONS = ("cancelled", "late", "returned")
 _NAT = np.iinfo(np.int64).min
-_MAX = np.iinfo(np.int64).max
 _DAY_NS = 86_400 * 10**9
-
-
-def _order_reducer(g: np.ndarray, n_orders: int):
-    """``reduce(t, how)``: per-order min or max of int64 ns line times (NaT skipped; all
-    NaT -> NaT) for order codes ``g``.  When each order's lines are adjacent and the
-    codes run 0, 1, 2, ... (as in a log written order by order) this is one
-    ``reduceat`` over the line blocks; otherwise ``insight._events.group_min_max``."""
-    blocks = None
-    if len(g) and n_orders and g[0] == 0 and g[-1] == n_orders - 1:
-        step = np.diff(g)
-        if ((step == 0) | (step == 1)).all():
-            blocks = np.r_[0, np.flatnonzero(step) + 1]
-
-    def reduce(t: np.ndarray, how: str) -> np.ndarray:
-        if blocks is None:
-            return group_min_max(t, g, n_orders, how)
-        if how == "max":                       # NaT (int64 min) never wins a max
-            return np.maximum.reduceat(t, blocks)
-        out = np.minimum.reduceat(np.where(t == _NAT, _MAX, t), blocks)
-        out[out == _MAX] = _NAT
-        return out
-    return reduce
 
 
 def _bad_events(orders: pd.DataFrame, returns: pd.DataFrame | None) -> dict:
@@ -378,35 +356,30 @@ def _bad_events(orders: pd.DataFrame, returns: pd.DataFrame | None) -> dict:
     ``order``: order code (into ``codes(orders, "order_id")``); ``cust``: the order's
     customer code (into ``codes(orders, "customer_id")``, its first line's with one; -1
     none); ``order_t`` / ``event_t``: int64 ns (NaT = int64 min); ``reason``: index into
-    :data:`REASONS`.  Events come as late orders, then cancelled orders (both in order
-    code order), then returned orders (in returns' first-appearance order).  Also
+    :data:`REASONS`.  Events come as late orders, then cancelled orders, then returned
+    orders, each in order code order.  Also
     ``event_dtype``: the dtype the event dates have together (as ``pd.concat`` gives).
 
-    Per order as in ``insight._events.order_level``: order date = earliest line's,
-    promised / delivered = latest line's, cancelled = every line cancelled.
+    Per order from ``insight._events.order_numbers`` (what ``order_level`` shows): order
+    date = earliest line's, promised / delivered = latest line's, cancelled = every line
+    cancelled.
     """
     need(orders, ["order_id", "customer_id", "order_date"], "orders")
-    g, oids = codes(orders, "order_id")
+    _, oids = codes(orders, "order_id")
     no = len(oids)
+    num = order_numbers(orders)          # per-order dates and status, as order_level's
     cust = order_customers(orders)
-    per_order = _order_reducer(g, no)
-    order_t = per_order(ns_int(orders["order_date"]), "min")
+    order_t = num["order_date"]
     parts, dtypes = [], []  # (order codes, event times, reason index)
     if {"promised_date", "delivered_date"} <= set(orders.columns):
-        pr = per_order(ns_int(orders["promised_date"]), "max")
-        dl = per_order(ns_int(orders["delivered_date"]), "max")
+        pr, dl = num["promised_date"], num["delivered_date"]
         # delivered on a later calendar day than promised (floor to the day = normalize)
         late = np.flatnonzero((pr != _NAT) & (dl != _NAT)
                               & (np.floor_divide(dl, _DAY_NS) > np.floor_divide(pr, _DAY_NS)))
         parts.append((late, dl[late], REASONS.index("late")))
         dtypes.append(orders["delivered_date"].dtype)
     if "status" in orders.columns:
-        sc, su = codes(orders, "status")
-        is_c = np.r_[np.asarray(pd.Index(su).astype("str").str.lower() == "cancelled"), False]
-        keep = g >= 0
-        n_c = np.bincount(g[keep], weights=is_c[sc[keep]], minlength=no)
-        n_l = np.bincount(g[keep], minlength=no)
-        canc = np.flatnonzero((n_l > 0) & (n_c == n_l))
+        canc = np.flatnonzero(num["status"] == 1)      # 1: every line cancelled
         parts.append((canc, order_t[canc], REASONS.index("cancelled")))
         dtypes.append(orders["order_date"].dtype)
     if returns is not None and len(returns):
@@ -461,7 +434,8 @@ def _named(order_ids: pd.Series, ticket_orders: pd.Series) -> np.ndarray:
     all), else a lookup in their distinct values."""
     va = getattr(order_ids.array, "_pa_array", None)
     ta = getattr(ticket_orders.array, "_pa_array", None)
-    if va is not None and ta is not None and pa.types.is_string(va.type) and va.type == ta.type:
+    if (va is not None and ta is not None and va.type == ta.type
+            and (pa.types.is_string(va.type) or pa.types.is_large_string(va.type))):
         try:
             vs = ta.combine_chunks() if isinstance(ta, pa.ChunkedArray) else ta
             hit = pc.is_in(va, value_set=vs, skip_nulls=True)
