@@ -155,16 +155,20 @@ def _id_keys(ids) -> tuple[np.ndarray, np.ndarray] | None:
         ok &= np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
     w = int(min(lens.max(), 8))
     data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None and w else np.zeros(1, np.uint8)
+    # a NUL byte anywhere in the ids' bytes is rare: one scan, per-id checks only then
+    nul = w > 0 and not data[offs[0]:offs[-1]].all()
     if w == 0:
         pass                       # only empty strings (key 0) and missing values
     elif int(lens.min()) == w and ok.all():   # one length, no gaps: one contiguous block
         b[:, :w] = data[offs[0]:offs[0] + n * w].reshape(n, w)
-        ok &= b[:, :w].all(axis=1)
+        if nul:
+            ok &= b[:, :w].all(axis=1)
     else:
         j = np.arange(w)
         inside = j < lens[:, None]
         vals = np.where(inside, data[np.minimum(offs[:-1, None] + j, len(data) - 1)], 0)
-        ok &= ~(inside & (vals == 0)).any(axis=1)
+        if nul:
+            ok &= ~(inside & (vals == 0)).any(axis=1)
         b[:, :w] = vals
     return b.view(">u8").ravel().astype(np.uint64), ok
 
@@ -187,7 +191,7 @@ def _lookup_ids(values_list, index: pd.Index) -> list[np.ndarray]:
         return _ev.lookup_many(values_list, index)
     order = None
     if len(ik) > 1 and not (ik[1:] > ik[:-1]).all():
-        order = np.argsort(ik, kind="stable")
+        order = np.argsort(ik)
         ik = ik[order]
         if not (ik[1:] > ik[:-1]).all():   # duplicate ids: the general lookup decides
             return _ev.lookup_many(values_list, index)
