@@ -1,7 +1,10 @@
 """Private helpers shared by complaints / returns / delivery / followup:
 order-level views of the order-line table and "did the customer order again
 within N days", on integer codes (string ids are factorized once per frame and
-column, see :func:`codes`; no per-customer loops, no merges on string keys)."""
+column, see :func:`codes`; no per-customer loops, no merges on string keys).
+What depends only on the orders frame (the per-order arrays, the order-level table,
+the sorted customer timeline) is computed once per frame while the columns it reads
+are unchanged (see :func:`_per_frame`)."""
 from __future__ import annotations
 
 import weakref
