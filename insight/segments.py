@@ -106,12 +106,6 @@ def _check_cols(df: pd.DataFrame, cols, table: str) -> None:
         raise ValueError(f"{table} needs column(s) {miss}; has {list(df.columns)}")
 
 
-def _valid_orders(orders: pd.DataFrame) -> pd.DataFrame:
-    """Order lines that count as purchases (cancelled lines are dropped when status is known)."""
-    keep = _purchase_lines(orders)
-    return orders if keep is None else orders.loc[keep]
-
-
 def _purchase_lines(orders: pd.DataFrame) -> np.ndarray | None:
     """Boolean mask of the order lines that count as purchases (``status`` not
     "cancelled", any case), or None when every line counts.  Works on the cached
