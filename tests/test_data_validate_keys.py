@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from insight.data.parse import Issues
 from insight.data.validate import _day_before, check_return_dates, key_index, positions
@@ -70,3 +71,15 @@ def test_key_positions_places_other_ids_among_the_keys_in_one_pass():
     keys2, codes2, (a2,) = key_positions(pd.Series(["o2", "o1", None, "o2"], dtype=object),
                                          [pd.Series(["o1", "o7", None], dtype=object)])
     assert list(keys2) == ["o2", "o1"] and codes2.tolist() == [0, 1, -1, 0] and a2.tolist() == [1, -1, -1]
+
+
+def test_key_positions_on_arrow_text_is_one_pass(monkeypatch):
+    from insight.data import validate
+
+    def no_fallback(s):
+        raise AssertionError("key_positions fell back to key_index + positions")
+    monkeypatch.setattr(validate, "key_index", no_fallback)
+    two_chunks = pd.Series(pd.arrays.ArrowStringArray(
+        pa.chunked_array([["o2", "o1"], [None, "o2"]], type=pa.large_string())), dtype="str")
+    keys, codes, (a,) = validate.key_positions(two_chunks, [pd.Series(["o1", "o7"], dtype="str")])
+    assert keys.to_pylist() == ["o2", "o1"] and codes.tolist() == [0, 1, -1, 0] and a.tolist() == [1, -1]

@@ -132,6 +132,17 @@ def check_duplicates(table: str, df: pd.DataFrame, issues: Issues, source_row: n
         issues.add(dup, pk, "duplicate", vals)
 
 
+def _encode(arr) -> tuple:
+    """Arrow ``dictionary_encode`` of an array or chunked array: (distinct values in
+    order of first appearance, each row's code as int64 with -1 for missing)."""
+    enc = pc.dictionary_encode(arr)
+    parts = enc.chunks if isinstance(enc, pa.ChunkedArray) else [enc]
+    if not parts:
+        return pa.array([], arr.type), np.zeros(0, dtype=np.int64)
+    codes = [np.asarray(p.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64) for p in parts]
+    return parts[-1].dictionary, np.concatenate(codes)
+
+
 def key_index(s: pd.Series):
     """The distinct non-missing values of ``s`` (in order of first appearance; an Arrow
     array when ``s`` is Arrow text) and each row's position among them (-1: missing).
@@ -139,12 +150,8 @@ def key_index(s: pd.Series):
     arr = getattr(s.array, "_pa_array", None)
     if arr is not None:
         try:
-            if isinstance(arr, pa.ChunkedArray):
-                arr = arr.chunk(0) if arr.num_chunks == 1 else arr.combine_chunks()
-            enc = pc.dictionary_encode(arr)
-            return enc.dictionary, np.asarray(enc.indices.fill_null(-1).to_numpy(zero_copy_only=False),
-                                               dtype=np.int64)
-        except (pa.ArrowException, AttributeError):  # pragma: no cover - not plain strings
+            return _encode(arr)
+        except pa.ArrowException:  # pragma: no cover - not plain strings
             pass
     codes, uniq = pd.factorize(s)
     return uniq, np.asarray(codes, dtype=np.int64)
@@ -174,16 +181,14 @@ def key_positions(keys_col: pd.Series, others: list[pd.Series]):
     if all(a is not None for a in arrs) and len({a.type for a in arrs}) == 1:
         try:
             chunks = [ch for a in arrs for ch in (a.chunks if isinstance(a, pa.ChunkedArray) else [a])]
-            enc = pc.dictionary_encode(pa.chunked_array(chunks, type=arrs[0].type))
-            codes = np.asarray(enc.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+            dictionary, codes = _encode(pa.chunked_array(chunks, type=arrs[0].type))
             n = len(keys_col)
             k = int(codes[:n].max()) + 1 if n else 0
-            dictionary = enc.chunk(0).dictionary if enc.num_chunks else pa.array([], arrs[0].type)
             rest = codes[n:]
             rest = np.where(rest < k, rest, -1)
             cuts = np.cumsum([len(o) for o in others])[:-1]
             return dictionary.slice(0, k), codes[:n], np.split(rest, cuts) if len(others) else []
-        except (pa.ArrowException, AttributeError):  # pragma: no cover - not plain strings
+        except pa.ArrowException:  # pragma: no cover - not plain strings
             pass
     keys, codes = key_index(keys_col)
     return keys, codes, [positions(o, keys) for o in others]
