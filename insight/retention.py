@@ -388,6 +388,9 @@ def order_experience(ds, *, days: int = 90, as_of=None, slow_hours: float = 24.0
     n = len(ot.date)
     late = _late(ot)
     oidx = ot.order_index()
+    # the order ids of complaints and returns, looked up in one batch
+    frames = [df for df in (ds.complaints, ds.returns) if df is not None and "order_id" in df.columns]
+    looked = dict(zip(map(id, frames), _lookup_ids([df["order_id"] for df in frames], oidx)))
 
     def per_order(df, date_col, resolved_col=None):
         hit = np.zeros(n, bool)
@@ -396,10 +399,13 @@ def order_experience(ds, *, days: int = 90, as_of=None, slow_hours: float = 24.0
         if df is None or date_col not in df.columns:
             return hit, unres, slow
         t = _ns(df[date_col])
-        oi = oidx.get_indexer(df["order_id"]) if "order_id" in df.columns else np.full(len(df), -1)
+        oi = looked[id(df)] if id(df) in looked else np.full(len(df), -1)
         miss = oi < 0
         if miss.any():  # attach to the customer's latest order at or before the event
-            c = _cust_col(df, ot)
+            # customer of the rows without a known order (their order id finds nothing)
+            c = np.full(len(df), -1, dtype=np.int64)
+            if "customer_id" in df.columns:
+                c[miss] = _lookup_ids([df["customer_id"][miss]], ot.customer_index())[0]
             okc = miss & (c >= 0) & (t != _NAT)
             # orders are sorted by (customer, date): search (customer, t) in that order
             pos = _search_customer_time(ot.cust, ot.date, c[okc], t[okc])
@@ -425,8 +431,8 @@ def order_experience(ds, *, days: int = 90, as_of=None, slow_hours: float = 24.0
     ret, _, _ = per_order(ds.returns, "return_date")
     gap = np.where(ot.next_date == _NAT, np.inf, (ot.next_date - ot.date) / _NS_DAY)
     out = pd.DataFrame({
-        "order_id": pd.array(ot.order_id, dtype="str"),
-        "customer_id": pd.array(ot.customers[ot.cust], dtype="str"),
+        "order_id": _str_array(oidx, None),
+        "customer_id": _str_array(ot.customer_index(), ot.cust),
         "order_date": ot.date.astype("datetime64[ns]"),
         "late": np.where(late < 0, np.nan, late.astype(float)),
         "complaint": comp.astype(float), "slow_resolution": slow.astype(float),
@@ -437,6 +443,13 @@ def order_experience(ds, *, days: int = 90, as_of=None, slow_hours: float = 24.0
     })
     out.attrs.update(days=days, as_of=pd.Timestamp(asof))
     return out
+
+
+def _str_array(idx: pd.Index, take: np.ndarray | None):
+    """``idx`` values (optionally taken at ``take``) as a str array, straight from the
+    Arrow-backed index (no Python strings made)."""
+    arr = idx.array if take is None else idx.array.take(take)
+    return arr if arr.dtype == "str" else pd.array(np.asarray(arr, dtype=object), dtype="str")
 
 
 ORDER_NUMBER_BINS = (("order_2", 1, 1), ("order_3_4", 2, 3), ("order_5_8", 4, 7), ("order_9_plus", 8, 10 ** 9))
