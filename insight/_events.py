@@ -92,9 +92,9 @@ def _content_fp(s: pd.Series):
         return (n, arr)
     if arr.dtype.kind not in "fiumMb" or arr.dtype.itemsize not in (1, 2, 4, 8):
         return None
-    v = arr.view(f"i{arr.dtype.itemsize}").astype(np.int64, copy=False)
-    with np.errstate(over="ignore"):
-        return (n, arr.dtype.str, int(v.sum()), int(v[::7].sum()), int((v[::3] * 31).sum()))
+    v = arr.view(f"i{arr.dtype.itemsize}")
+    with np.errstate(over="ignore"):   # two sums: ~0.3 ms for 1M values, on every cache hit
+        return (n, arr.dtype.str, int(v.sum(dtype=np.int64)), int(v[::7].sum(dtype=np.int64)))
 
 
 #: (id(frame), what) -> (weakref to frame, fingerprints of the columns read, value)
