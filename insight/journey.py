@@ -176,9 +176,10 @@ def order_table(orders: pd.DataFrame, customers=None) -> OrderTable:
 
     ``customers``: an array of customer ids to code against; by default the
     sorted unique ids of ``orders``.  The default table is kept per orders frame
-    for the life of the process (several analyses of one report need it) and
-    rebuilt when a column it reads is replaced or edited; the returned arrays are
-    shared, do not modify them.
+    for the life of the process (several analyses of one report need it, with its
+    id lookups: see :meth:`OrderTable.lookup`, prepared here) and rebuilt when a
+    column it reads is replaced or edited; the returned arrays are shared, do not
+    modify them.
     """
     if customers is not None:
         return _order_table(orders, customers)
@@ -192,6 +193,8 @@ def order_table(orders: pd.DataFrame, customers=None) -> OrderTable:
         ot = hit[2]
     else:
         ot = _order_table(orders, None)
+        ot.lookup([], "order_id")      # build the id matchers now, shared by later analyses
+        ot.lookup([], "customer_id")
         try:
             ref = weakref.ref(orders)
         except TypeError:
