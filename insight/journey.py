@@ -330,6 +330,8 @@ def _short_keys(arr, width: int):
     keys, oks = [], []
     for ch in (arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]):
         n, bufs = len(ch), ch.buffers()
+        if n == 0:                    # (an empty array may have no offsets buffer)
+            continue
         wide = pa.types.is_large_string(ch.type)
         offs = np.frombuffer(bufs[1], dtype=np.int64 if wide else np.int32, count=n + 1,
                              offset=ch.offset * (8 if wide else 4)).astype(np.int64)
@@ -338,9 +340,9 @@ def _short_keys(arr, width: int):
             ok &= np.asarray(ch.is_valid(), dtype=bool)
         data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(0, np.uint8)
         pad = np.zeros((n, 8), np.uint8)
-        if n and ok.all():            # contiguous fixed-width bytes: a reshape, no gather
+        if ok.all():                  # contiguous fixed-width bytes: a reshape, no gather
             pad[:, :width] = data[offs[0]:offs[-1]].reshape(n, width)
-        elif n:
+        else:
             rows = np.flatnonzero(ok)
             pad[rows, :width] = data[offs[rows][:, None] + np.arange(width)]
         keys.append(pad.view(np.uint64).ravel())
