@@ -226,7 +226,6 @@ def parse_table(raw: RawTable, spec: TableSpec, mapping: Mapping, issues: Issues
                                     index=index, dtype=dtype_for(c.kind))
             continue
         s = cols[c.name].reset_index(drop=True)
-        present = s.notna().to_numpy()
         if c.kind in (ID, TEXT):
             txt = _clean_text(s, c.kind)
             if c.name == "status":
@@ -236,6 +235,7 @@ def parse_table(raw: RawTable, spec: TableSpec, mapping: Mapping, issues: Issues
                 issues.add(txt.isna().to_numpy(), c.name, "missing value")
             continue
         rawtext[c.name] = s
+        present = s.notna().to_numpy()
         if c.kind == DATE:
             dcfg = spec.date_columns.get(c.name, {})
             cal = dcfg.get("calendar") or spec.calendar or mapping.calendar
@@ -248,12 +248,15 @@ def parse_table(raw: RawTable, spec: TableSpec, mapping: Mapping, issues: Issues
                 issues.add(~present | (res.dates.isna().to_numpy() & ~res.invalid.to_numpy()),
                            c.name, "missing value")
         else:
-            val, units = parse_number_units(s)
-            val = val.reset_index(drop=True)
-            units = units.reset_index(drop=True)
+            if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+                val, units = s.astype("float64"), None   # what parse_number_units gives, without 1M NaN units
+            else:
+                val, units = parse_number_units(s)
+                val = val.reset_index(drop=True)
+                units = units.reset_index(drop=True)
             if c.kind == MONEY:
                 src = spec.currency or mapping.currency
-                if units.notna().any():
+                if units is not None and units.notna().any():
                     val = val * convert_factor(units, mapping.currency, default=src)
                 elif src != mapping.currency:
                     val = val * (RIAL_PER[src] / RIAL_PER[mapping.currency])
