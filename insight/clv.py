@@ -162,18 +162,21 @@ def summary_from_orders(orders: pd.DataFrame, calibration_end=None, freq: str = 
     if nat.any():
         day[nat] = np.iinfo(np.int64).min
     if "quantity" in o.columns and "unit_price" in o.columns:
-        val = np.nan_to_num(o["quantity"].to_numpy(dtype=float) * o["unit_price"].to_numpy(dtype=float))
+        val = np.nan_to_num(o["quantity"].to_numpy(dtype=float) * o["unit_price"].to_numpy(dtype=float),
+                            copy=False)
     elif "value" in o.columns:
         val = np.nan_to_num(o["value"].to_numpy(dtype=float))
     else:
         val = np.zeros(len(o))
-    dk = day if keep is None else day[keep]
-    cal_end = (dk.max() if calibration_end is None
+    if calibration_end is None or observation_end is None:   # the last purchase day
+        last = day.max() if keep is None else np.max(day, where=keep, initial=np.iinfo(np.int64).min)
+    cal_end = (last if calibration_end is None
                else np.datetime64(pd.Timestamp(calibration_end), "D").astype(np.int64))
-    obs_end = (dk.max() if observation_end is None
+    obs_end = (last if observation_end is None
                else np.datetime64(pd.Timestamp(observation_end), "D").astype(np.int64))
-    inside = day <= max(obs_end, cal_end)
-    keep = inside if keep is None else keep & inside
+    if calibration_end is not None or observation_end is not None:  # else no purchase is later
+        inside = day <= max(obs_end, cal_end)
+        keep = inside if keep is None else keep & inside
     ccode, cust = _line_customers(o, keep)
     lines = ccode >= 0
     ccode, day, val = ccode[lines], day[lines], val[lines]
