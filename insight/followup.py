@@ -297,7 +297,12 @@ def followup_list(ds_or_tables, *, as_of=None, days: int = 14, value: pd.Series 
         per["value"] = _spend(t["orders"], per.index, as_of)
         per["value_source"] = "spend_365d"
     per = per.reset_index()
-    per["reasons"] = per["reason_codes"].map(_reason_labels)
+    if len(per):   # labels per distinct combination of reasons (a few), not per customer
+        codes, combos = pd.factorize(per["reason_codes"])
+        labels = np.array([_reason_labels(c) for c in combos], dtype=object)
+        per["reasons"] = pd.Series(labels[codes], index=per.index, dtype="str")
+    else:          # an empty object column, as the per-customer map always gave
+        per["reasons"] = pd.Series(index=per.index, dtype=object)
     ex = per["excerpt"]
     masked = _mask_distinct(ex)
     long = masked.str.len() > excerpt_chars

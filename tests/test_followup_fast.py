@@ -32,3 +32,15 @@ def test_mask_distinct_keeps_missing():
     out = F._mask_distinct(s)
     assert pd.isna(out.iloc[1]) and out.iloc[0] == out.iloc[2] and "۰۹۱۲" not in out.iloc[0]
     assert out.iloc[3] == "خوب"
+
+
+def test_followup_list_empty_keeps_columns():
+    T = pd.to_datetime
+    orders = pd.DataFrame({"order_id": ["o1"], "customer_id": ["c1"], "order_date": T(["2024-03-20"]),
+                           "quantity": [1.0], "unit_price": [100.0], "promised_date": T(["2024-03-22"]),
+                           "delivered_date": T(["2024-03-21"]), "status": "delivered"})
+    out = F.followup_list({"orders": orders})
+    assert len(out) == 0
+    assert list(out.columns) == ["rank", "customer_id", "value", "value_source", "signals", "reasons",
+                                 "reason_codes", "first_event", "last_event", "days_since", "last_contact",
+                                 "excerpt"]
