@@ -14,7 +14,7 @@ import pandas as pd
 
 from insight import _events as _ev
 from insight import stats as _stats
-from insight.journey import (_NAT, _NS_DAY, _as_of, _cust_col, _late, _need, _ns, _search_customer_time,
+from insight.journey import (_NAT, _NS_DAY, _as_of, _late, _need, _ns, _search_customer_time,
                              order_table)
 from insight.segments import _lookup_ids
 
