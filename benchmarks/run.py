@@ -273,16 +273,15 @@ def _child(name: str, conn) -> None:
 
 def prepare_ids(ds) -> dict:
     """What a report process does once before its analyses: code the orders' string ids
-    (``insight._events.codes``, cached per frame) and build the order table
+    and build the per-order arrays and customer timeline (``insight._events.warm``,
+    cached per frame) and the order table
     (``insight.journey.order_table``, cached per frame).  Timed here, in the parent, and
     counted in ``tabular_s``; the forked stages inherit the warm caches, as the analyses of
     one report process share them."""
     from insight import _events, journey
 
     t0 = time.perf_counter()
-    for col in ("order_id", "customer_id", "status", "product_id"):
-        if col in ds.orders.columns:
-            _events.codes(ds.orders, col)
+    _events.warm(ds.orders)
     journey.order_table(ds.orders)
     return {"status": "ok", "n": len(ds.orders), "seconds": round(time.perf_counter() - t0, 4),
             "peak_rss_mb": round(rss_mb(), 1), "kind": "tabular"}

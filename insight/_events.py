@@ -512,3 +512,18 @@ def next_order_within(anchors: pd.DataFrame, orders: pd.DataFrame, window_days: 
     out["next_order_date"] = nxt.view("datetime64[ns]")
     out["repurchased"], out["observed"] = repurchase_flags(orders, at, nxt, window_days, as_of)
     return out
+
+
+def warm(orders: pd.DataFrame) -> None:
+    """Build now the per-frame structures that several analyses of one report share
+    (id codes, per-order numbers and customers, the customer timeline), so that each
+    analysis finds them cached instead of the first one paying for all.  Optional:
+    every function builds what it needs on first use."""
+    for col in ("order_id", "customer_id", "status", "product_id"):
+        if col in orders.columns:
+            codes(orders, col)
+    if {"order_id", "order_date"} <= set(orders.columns):
+        order_numbers(orders)
+        if "customer_id" in orders.columns:
+            order_customers(orders)
+            _timeline(orders)

@@ -119,3 +119,14 @@ def test_first_per_customer():
     t = np.array([5, 3, 2, E._NAT, 3, 1])
     # sorted by time (NaT last): rows 5 (t1, -1), 2 (t2, c1), 1 (t3, c0), 4, 0, 3
     assert E.first_per_customer(cust, t).tolist() == [5, 2, 1]
+
+
+def test_warm_builds_what_the_analyses_then_find_cached(lines):
+    E.warm(lines)
+    num = E.order_numbers(lines)
+    assert E.order_numbers(lines) is num            # cached, not rebuilt
+    assert E.order_customers(lines) is E.order_customers(lines)
+    # warming changes nothing: same answer as a cold frame
+    cold = lines.copy(deep=True)
+    pd.testing.assert_frame_equal(E.order_level(cold), E.order_level(lines))
+    E.warm(lines[["order_id"]])                     # too few columns: nothing to build, no error
