@@ -28,7 +28,6 @@ weeks = days / 7, ``freq="D"`` in days.
 """
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -37,36 +36,11 @@ import pandas as pd
 from scipy import optimize
 from scipy.special import digamma, gammaln, hyp2f1
 
-from insight import _events as _ev
+from insight import _blas, _events as _ev
 from insight.segments import _line_customers, _purchase_lines
 
 _UNIT_DAYS = {"D": 1.0, "W": 7.0}
 _DAYS_PER_MONTH = 365.25 / 12
-
-
-try:  # installed with scikit-learn; see _blas_one_thread
-    from threadpoolctl import ThreadpoolController as _ThreadpoolController
-except ImportError:  # pragma: no cover - run with the BLAS as configured
-    _ThreadpoolController = None
-
-_BLAS: list = []   # [threadpoolctl controller or None], found once per process
-
-
-def _blas_one_thread():
-    """Context limiting the BLAS libraries to one thread (``threadpoolctl``, installed
-    with scikit-learn); a no-op when it is not available.  The controller (a scan of the
-    loaded libraries, ~20 ms) is made once per process."""
-    if not _BLAS:
-        try:
-            _BLAS.append(_ThreadpoolController() if _ThreadpoolController is not None else None)
-        except Exception:  # cannot inspect the libraries: run as is
-            _BLAS.append(None)
-    if _BLAS[0] is None:
-        return contextlib.nullcontext()
-    try:
-        return _BLAS[0].limit(limits=1, user_api="blas")
-    except Exception:
-        return contextlib.nullcontext()
 
 
 def _minimize(f, starts, bounds, options, stop_on_success: bool):
@@ -76,8 +50,7 @@ def _minimize(f, starts, bounds, options, stop_on_success: bool):
     likelihood needs (3-5 ms lost per step on 2 busy cores, more than the likelihood
     itself takes)."""
     best = None
-    limit = _blas_one_thread()
-    with limit:
+    with _blas.one_thread():
         for start in starts:
             res = optimize.minimize(f, start, jac=True, method="L-BFGS-B", bounds=bounds, options=options)
             if best is None or res.fun < best.fun:
