@@ -83,3 +83,12 @@ def test_key_positions_on_arrow_text_is_one_pass(monkeypatch):
         pa.chunked_array([["o2", "o1"], [None, "o2"]], type=pa.large_string())), dtype="str")
     keys, codes, (a,) = validate.key_positions(two_chunks, [pd.Series(["o1", "o7"], dtype="str")])
     assert keys.to_pylist() == ["o2", "o1"] and codes.tolist() == [0, 1, -1, 0] and a.tolist() == [1, -1]
+
+
+def test_isin_many_is_isin_per_column():
+    from insight.data.validate import isin, isin_many
+    keys = pa.array(["c1", "c3"], type=pa.large_string())
+    cols = [pd.Series(["c1", "c2", None], dtype="str"), pd.Series(["c3", "c1"], dtype="str"),
+            pd.Series(["c3", "x"], dtype=object)]
+    assert [m.tolist() for m in isin_many(cols[:2], keys)] == [[True, False, False], [True, True]]
+    assert [m.tolist() for m in isin_many(cols, keys)] == [isin(c, keys).tolist() for c in cols]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as _dt
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +14,7 @@ from insight.data.parse import Issues, parse_table
 from insight.data.readers import FileCache, read_table
 from insight.data.report import DataError, TableReport, ValidationReport
 from insight.data.validate import (PARENT_KEY, REFERENCES, check_duplicates, check_references,
-                                   check_return_dates, check_values, isin, key_index, key_positions, reasons,
+                                   check_return_dates, check_values, isin_many, key_index, key_positions, reasons,
                                    summarize)
 
 MAPPING_NAMES = ("mapping.yml", "mapping.yaml")
@@ -72,14 +72,14 @@ def _parquet_only(spec) -> bool:
     return parquet(spec.files, spec.read) and all(parquet([j.file], j.read) for j in spec.join)
 
 
-def _late_references(pending, parents: _ParentKeys, found: dict, order_pos: dict) -> None:
+def _late_references(pending, parents: _ParentKeys, found: dict, waiting: dict, order_pos: dict) -> None:
     """Look up the references of the ``pending`` tables whose parent was finished after
     them (the orders): one ``key_positions`` pass per parent gives its keys, its rows'
     codes and every child id's position.  Fills ``found`` (masks) and ``order_pos``."""
     late: dict[str, list] = {}
     for table, _, _, _, df in pending:
         for col, parent in REFERENCES.get(table, {}).items():
-            if col in df and (table, col) not in found and parent in parents.frames:
+            if col in df and (table, col) not in found and (table, col) not in waiting and parent in parents.frames:
                 late.setdefault(parent, []).append((table, col, df[col]))
     for parent, cols in late.items():
         keys, codes, pos = key_positions(parents.frames.pop(parent), [c[2] for c in cols])
@@ -138,16 +138,23 @@ def load(path, mapping=None, *, quarantine_dir=None, today=None) -> Dataset:
     cache = FileCache()
     qparts = []
     pending = []   # tables finished at the end, in contract order: no later table needs them sooner
-    found: dict = {}   # (table, column) -> mask of values present in the parent (or its Future)
-    order_pos = {}     # the returns' positions among the orders' ids (for check_return_dates)
+    found: dict = {}     # (table, column) -> mask of the values present in the parent
+    waiting: dict = {}   # (table, column) -> (Future of a list of such masks, index in it)
+    order_pos = {}       # the returns' positions among the orders' ids (for check_return_dates)
+
+    def look_up(cols, keys):
+        """Look ``cols`` ([(table, column, Series)], one parent) up in ``keys`` on the lookup thread."""
+        fut = lookup.submit(isin_many, [c[2] for c in cols], keys)
+        for i, (t, col, _) in enumerate(cols):
+            waiting[(t, col)] = (fut, i)
 
     def finish(table, raw, n, issues, df):
         if table == "returns":   # after check_values, before the references (the order of the reasons)
             check_return_dates(df, issues, frames.get("orders"), order_pos.get("returns"),
                                parents.codes.get("orders"))
-        for key in [k for k in found if k[0] == table]:
-            if isinstance(found[key], Future):
-                found[key] = found[key].result()
+        for key in [k for k in waiting if k[0] == table]:
+            fut, i = waiting.pop(key)
+            found[key] = fut.result()[i]
         check_references(table, df, issues, parents, found)
         check_duplicates(table, df, issues, raw.source_row)
         bad = issues.bad()
@@ -166,10 +173,9 @@ def load(path, mapping=None, *, quarantine_dir=None, today=None) -> Dataset:
         if len(rows) or nbad:
             qparts.append(_quarantine_frame(table, raw, rows, reasons(issues, rows)))
 
-    # Two helper threads (Arrow and numpy release the GIL): one reads the Parquet files in
-    # turn while this thread types and checks the tables already read; the other looks
-    # up ids in parent tables that are complete (orders' customers and products, the
-    # other tables' customers and products) while this thread goes on.
+    # Two helper threads (Arrow releases the GIL): one reads the Parquet files in turn
+    # while this thread types and checks the tables already read; the other looks ids up
+    # in the parents already complete (customers, products) while this thread goes on.
     reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="insight-read")
     lookup = ThreadPoolExecutor(max_workers=1, thread_name_prefix="insight-lookup")
     try:
@@ -192,17 +198,25 @@ def load(path, mapping=None, *, quarantine_dir=None, today=None) -> Dataset:
             if table in NEEDED_EARLY:
                 finish(table, raw, n, issues, df)
                 continue
-            for col, parent in REFERENCES.get(table, {}).items():
-                keys = parents.get(parent)
-                if keys is not None and col in df:
-                    found[(table, col)] = lookup.submit(isin, df[col], keys)
+            if table in PARENT_KEY:   # the orders: looked up now, so they can be finished first
+                for col, parent in REFERENCES.get(table, {}).items():
+                    if parents.get(parent) is not None and col in df:
+                        look_up([(table, col, df[col])], parents.get(parent))
             pending.append((table, raw, n, issues, df))
+        # the other tables' references to complete parents: one lookup per parent
+        batches: dict[str, list] = {}
+        for t, _, _, _, df in pending:
+            for col, parent in REFERENCES.get(t, {}).items():
+                if t not in PARENT_KEY and col in df and parents.get(parent) is not None:
+                    batches.setdefault(parent, []).append((t, col, df[col]))
+        for parent, cols in batches.items():
+            look_up(cols, parents.get(parent))
         # the deferred parent (orders) first; then its children's ids are placed among its
-        # ids in the same pass that lists them; then the children
+        # ids in the same pass that lists them (meanwhile the lookups above run); then the children
         for item in pending:
             if item[0] in PARENT_KEY:
                 finish(*item)
-        _late_references(pending, parents, found, order_pos)
+        _late_references(pending, parents, found, waiting, order_pos)
         for item in pending:
             if item[0] not in PARENT_KEY:
                 finish(*item)

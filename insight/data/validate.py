@@ -59,6 +59,19 @@ def isin(values: pd.Series, keys) -> np.ndarray:
         return values.isin(keys).to_numpy()
 
 
+def isin_many(columns: list[pd.Series], keys) -> list[np.ndarray]:
+    """``isin(c, keys)`` for each column, with one Arrow ``is_in`` over all of them when
+    they are Arrow strings of one type: ``is_in`` hashes its value set on every call
+    (~12 ms for 200k customer ids), so one parent's children are looked up together."""
+    arrs = [getattr(c.array, "_pa_array", None) for c in columns]
+    if len(columns) > 1 and all(a is not None for a in arrs) and len({a.type for a in arrs}) == 1:
+        chunks = [ch for a in arrs for ch in (a.chunks if isinstance(a, pa.ChunkedArray) else [a])]
+        both = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(chunks, type=arrs[0].type)
+                                                    .cast(pa.large_string())))
+        return np.split(isin(both, keys), np.cumsum([len(c) for c in columns])[:-1])
+    return [isin(c, keys) for c in columns]
+
+
 _NAT = np.iinfo(np.int64).min
 _DAY_NS = 86_400 * 10**9
 
