@@ -296,11 +296,17 @@ def _argsort_str(idx: pd.Index) -> np.ndarray:
 
 
 def _late(ot: OrderTable) -> np.ndarray:
-    """+1 late, 0 on time, -1 unknown (not delivered / no promise)."""
-    has = (ot.delivered != _NAT)
-    hasp = has & (ot.promised != _NAT)
-    late = np.where(hasp, (ot.delivered // _NS_DAY > ot.promised // _NS_DAY).astype(np.int8), 0)
-    return np.where(has, late, -1).astype(np.int8)
+    """+1 late, 0 on time, -1 unknown (not delivered / no promise), per order of ``ot``.
+    Computed once per order table (read-only, shared by the analyses)."""
+    late = ot._idx.get("late")
+    if late is None:
+        has = (ot.delivered != _NAT)
+        hasp = has & (ot.promised != _NAT)
+        late = np.where(hasp, (ot.delivered // _NS_DAY > ot.promised // _NS_DAY).astype(np.int8), 0)
+        late = np.where(has, late, -1).astype(np.int8)
+        late.setflags(write=False)
+        ot._idx["late"] = late
+    return late
 
 
 def _as_of(ds, as_of) -> int:
@@ -580,9 +586,9 @@ def event_log(ds, *, churn_days: int = 180, as_of=None) -> pd.DataFrame:
     log = pd.DataFrame({
         "customer_id": pd.Categorical.from_codes(c, dtype=_unique_cat(cidx)),
         "event": pd.Categorical.from_codes(e, categories=list(EVENTS)),
-        "timestamp": t.astype("datetime64[ns]"),
+        "timestamp": t.view("datetime64[ns]"),
         "order_id": pd.Categorical.from_codes(oi, dtype=_unique_cat(ot.order_index())),
-    })
+    }, copy=False)   # the arrays are new and owned by the log: no copy needed
     log.attrs.update(as_of=pd.Timestamp(asof), churn_days=churn_days)
     return log
 
