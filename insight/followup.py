@@ -139,7 +139,9 @@ def _signals(t: dict, as_of: pd.Timestamp, start=None) -> pd.DataFrame:
             mask_ = mask_ & _in_window(df[date], start, as_of)
         if not mask_.any():
             return
-        d = df[mask_]
+        used = [c for c in ("customer_id", "order_id", date, text) if c and c in df.columns]
+        rows = np.flatnonzero(np.asarray(mask_, dtype=bool))
+        d = pd.DataFrame({c: df[c].iloc[rows] for c in dict.fromkeys(used)})  # only the columns used
         cd = cust(d)
         parts.append(pd.DataFrame({
             "customer_id": cd.astype("str").where(cd.notna()),
