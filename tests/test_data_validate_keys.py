@@ -92,3 +92,17 @@ def test_isin_many_is_isin_per_column():
             pd.Series(["c3", "x"], dtype=object)]
     assert [m.tolist() for m in isin_many(cols[:2], keys)] == [[True, False, False], [True, True]]
     assert [m.tolist() for m in isin_many(cols, keys)] == [isin(c, keys).tolist() for c in cols]
+
+
+def test_duplicates_count_from_the_first_valid_row():
+    from insight.data.validate import check_duplicates
+    df = pd.DataFrame({"review_id": pd.Series(["v1", "v2", "v1", "v1", None, "v2"], dtype="str")})
+    lines = np.array([2, 3, 4, 5, 6, 7])
+    for codes in (None, key_index(df["review_id"])[1]):
+        issues = Issues(len(df))
+        issues.add(np.array([True, False, False, False, False, False]), "rating", "outside 1-5")
+        check_duplicates("reviews", df, issues, lines, codes)
+        dup = issues.items[-1]
+        # line 2 is already quarantined: v1 is first valid on line 4, so only line 5 repeats it
+        assert dup.mask.tolist() == [False, False, False, True, False, True]
+        assert dup.values[3] == "v1 (first on line 4)" and dup.values[5] == "v2 (first on line 3)"

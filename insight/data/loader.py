@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as _dt
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -77,7 +77,7 @@ def _late_references(pending, parents: _ParentKeys, found: dict, waiting: dict, 
     them (the orders): one ``key_positions`` pass per parent gives its keys, its rows'
     codes and every child id's position.  Fills ``found`` (masks) and ``order_pos``."""
     late: dict[str, list] = {}
-    for table, _, _, _, df in pending:
+    for table, _, _, _, df, _ in pending:
         for col, parent in REFERENCES.get(table, {}).items():
             if col in df and (table, col) not in found and (table, col) not in waiting and parent in parents.frames:
                 late.setdefault(parent, []).append((table, col, df[col]))
@@ -148,7 +148,14 @@ def load(path, mapping=None, *, quarantine_dir=None, today=None) -> Dataset:
         for i, (t, col, _) in enumerate(cols):
             waiting[(t, col)] = (fut, i)
 
-    def finish(table, raw, n, issues, df):
+    def finish(table, raw, n, issues, df, pk_index=None):
+        """The checks that need other tables, then quarantine and report.  ``pk_index``:
+        ``key_index`` of the primary key (or its Future) when already under way."""
+        pk = TABLES[table][0]
+        if isinstance(pk_index, Future):
+            pk_index = pk_index.result()
+        elif pk_index is None and pk and table in PARENT_KEY:
+            pk_index = key_index(df[pk])   # hashed once: for the duplicates and as the parent's keys
         if table == "returns":   # after check_values, before the references (the order of the reasons)
             check_return_dates(df, issues, frames.get("orders"), order_pos.get("returns"),
                                parents.codes.get("orders"))
@@ -156,13 +163,16 @@ def load(path, mapping=None, *, quarantine_dir=None, today=None) -> Dataset:
             fut, i = waiting.pop(key)
             found[key] = fut.result()[i]
         check_references(table, df, issues, parents, found)
-        check_duplicates(table, df, issues, raw.source_row)
+        check_duplicates(table, df, issues, raw.source_row, None if pk_index is None else pk_index[1])
         bad = issues.bad()
         rows = np.flatnonzero(bad)
         kept = df.loc[~bad].reset_index(drop=True) if len(rows) else df
         frames[table] = kept
         if table in PARENT_KEY:
-            parents.frames[table] = kept[PARENT_KEY[table]]
+            if pk_index is not None and not len(rows) and PARENT_KEY[table] == pk:
+                parents[table], parents.codes[table] = pk_index   # every row kept: the same keys
+            else:
+                parents.frames[table] = kept[PARENT_KEY[table]]
         nbad = len(raw.bad_lines)
         if nbad:
             issues.notes.insert(0, f"{nbad:,} line{'s' if nbad != 1 else ''} could not be split into the "
@@ -202,10 +212,11 @@ def load(path, mapping=None, *, quarantine_dir=None, today=None) -> Dataset:
                 for col, parent in REFERENCES.get(table, {}).items():
                     if parents.get(parent) is not None and col in df:
                         look_up([(table, col, df[col])], parents.get(parent))
-            pending.append((table, raw, n, issues, df))
+            pk = TABLES[table][0]
+            pending.append((table, raw, n, issues, df, lookup.submit(key_index, df[pk]) if pk else None))
         # the other tables' references to complete parents: one lookup per parent
         batches: dict[str, list] = {}
-        for t, _, _, _, df in pending:
+        for t, _, _, _, df, _ in pending:
             for col, parent in REFERENCES.get(t, {}).items():
                 if t not in PARENT_KEY and col in df and parents.get(parent) is not None:
                     batches.setdefault(parent, []).append((t, col, df[col]))

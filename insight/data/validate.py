@@ -127,21 +127,29 @@ def check_values(table: str, df: pd.DataFrame, raw: dict, issues: Issues, *, tod
             issues.add(bad, later, f"before {earlier}", vals)
 
 
-def check_duplicates(table: str, df: pd.DataFrame, issues: Issues, source_row: np.ndarray) -> None:
-    """Repeated primary keys: the first valid row is kept, later ones quarantined."""
+def check_duplicates(table: str, df: pd.DataFrame, issues: Issues, source_row: np.ndarray,
+                     codes: np.ndarray | None = None) -> None:
+    """Repeated primary keys: the first valid row is kept, later ones quarantined.
+    ``codes``: the primary key's ``key_index`` codes when already computed (the
+    hashing is the costly part; the rest is numpy on the codes)."""
     pk = TABLES[table][0]
     if not pk:
         return
     ok = ~issues.bad() & df[pk].notna().to_numpy()
-    keys = df[pk] if ok.all() else df[pk].where(ok)
-    dup = keys.duplicated(keep="first").to_numpy() & ok
+    if not ok.any():
+        return
+    if codes is None:
+        _, codes = key_index(df[pk])
+    rows = np.flatnonzero(ok)
+    first = np.full(int(codes[rows].max()) + 1, len(df), dtype=np.int64)
+    np.minimum.at(first, codes[rows], rows)         # each key's first valid row
+    dup = np.zeros(len(df), dtype=bool)
+    dup[rows] = first[codes[rows]] < rows
     if dup.any():
-        first_line = pd.Series(source_row[ok], index=keys[ok].to_numpy())
-        first_line = first_line[~first_line.index.duplicated()]
-        firsts = first_line.reindex(keys[dup].to_numpy()).to_numpy()
+        firsts = np.asarray(source_row)[first[codes[dup]]]
         vals = np.full(len(df), "", dtype=object)
-        vals[dup] = (keys[dup].astype(object) + " (first on line "
-                     + pd.Series(firsts).astype(int).astype(str).to_numpy(dtype=object) + ")").to_numpy()
+        vals[dup] = (df[pk][dup].astype(object) + " (first on line "
+                     + pd.Series(firsts, index=df.index[dup]).astype(int).astype(str).astype(object) + ")").to_numpy()
         issues.add(dup, pk, "duplicate", vals)
 
 
