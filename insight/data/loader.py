@@ -183,10 +183,11 @@ def load(path, mapping=None, *, quarantine_dir=None, today=None) -> Dataset:
         if len(rows) or nbad:
             qparts.append(_quarantine_frame(table, raw, rows, reasons(issues, rows)))
 
-    # Two helper threads (Arrow releases the GIL): one reads the Parquet files in turn
-    # while this thread types and checks the tables already read; the other looks ids up
-    # in the parents already complete (customers, products) while this thread goes on.
-    reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="insight-read")
+    # Helper threads (Arrow releases the GIL): two read the Parquet files (one file
+    # decodes on one core, so two at a time) while this thread types and checks the
+    # tables already read; one looks ids up in the parents already complete (customers,
+    # products) while this thread goes on.
+    reader = ThreadPoolExecutor(max_workers=2, thread_name_prefix="insight-read")
     lookup = ThreadPoolExecutor(max_workers=1, thread_name_prefix="insight-lookup")
     try:
         reads = {t: reader.submit(read_table, m.tables[t], base, cache) for t in TABLES
