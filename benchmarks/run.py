@@ -333,11 +333,17 @@ def run_size(order_lines: int, seed: int, data_root: Path, stages: list[str], lo
     DATA.update(ds=ds, folder=folder)
     for mod in ("insight.metrics", "insight.segments", "insight.clv", "insight.journey", "insight.retention",
                 "insight.data", "insight.complaints", "insight.returns", "insight.delivery", "insight.followup",
-                "insight.claims", "insight.engine", "statsmodels.api", "hazm"):
+                "insight.claims", "insight.engine", "statsmodels.api", "statsmodels.duration.survfunc", "hazm"):
         try:
             importlib.import_module(mod)     # imports happen once, not in each stage's time
         except Exception:
             pass
+    try:  # like an import: the BLAS library scan behind insight._blas, once per process
+        from insight import _blas
+        with _blas.one_thread():
+            pass
+    except Exception:
+        pass
     try:
         from hazm import Normalizer
 
