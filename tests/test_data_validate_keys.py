@@ -106,3 +106,16 @@ def test_duplicates_count_from_the_first_valid_row():
         # line 2 is already quarantined: v1 is first valid on line 4, so only line 5 repeats it
         assert dup.mask.tolist() == [False, False, False, True, False, True]
         assert dup.values[3] == "v1 (first on line 4)" and dup.values[5] == "v2 (first on line 3)"
+
+
+def test_status_already_canonical_is_kept_and_synonyms_mapped():
+    from insight.data.parse import _status
+    clean = pd.Series(["delivered", None, "cancelled", "delivered"], dtype="str")
+    issues = Issues(len(clean))
+    out = _status(clean, issues, "orders")
+    assert out.tolist()[::2] == ["delivered", "cancelled"] and out.isna().tolist() == [False, True, False, False]
+    assert not issues.notes
+    mixed = pd.Series(["Canceled", "لغو شده", "weird", None], dtype="str")
+    out = _status(mixed, issues, "orders")
+    assert out.tolist()[:2] == ["cancelled", "cancelled"] and out.isna().tolist() == [False, False, True, True]
+    assert issues.notes and "'weird' (1)" in issues.notes[0]

@@ -296,10 +296,15 @@ def _status(txt: pd.Series, issues: Issues, table: str) -> pd.Series:
 
     chunks = string_chunks(txt)
     if chunks:   # Arrow: map the few distinct words, then one take (no 1M Python strings)
-        enc = pc.dictionary_encode(pa.chunked_array(chunks, type=chunks[0].type).combine_chunks())
-        mapped = pa.array([canonical(u) for u in enc.dictionary.to_pylist()], type=pa.large_string())
-        out = pd.Series(pd.arrays.ArrowStringArray(mapped.take(enc.indices), dtype=txt.dtype),
-                        index=txt.index, name=txt.name)
+        enc = pc.dictionary_encode(pa.chunked_array(chunks, type=chunks[0].type)).chunks
+        words = enc[-1].dictionary.to_pylist() if enc else []   # the chunks share the final dictionary
+        mapped = [canonical(u) for u in words]
+        if mapped == words:   # already the contract's words: the column as it is
+            out = txt
+        else:
+            out = pd.Series(pd.arrays.ArrowStringArray(
+                pa.array(mapped, type=pa.large_string()).take(pa.chunked_array([e.indices for e in enc])),
+                dtype=txt.dtype), index=txt.index, name=txt.name)
     else:
         codes, uniq = pd.factorize(txt)
         mapped = np.array([canonical(u) for u in uniq] + [None], dtype=object)

@@ -160,8 +160,13 @@ def _encode(arr) -> tuple:
     parts = enc.chunks if isinstance(enc, pa.ChunkedArray) else [enc]
     if not parts:
         return pa.array([], arr.type), np.zeros(0, dtype=np.int64)
-    codes = [np.asarray(p.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64) for p in parts]
-    return parts[-1].dictionary, np.concatenate(codes)
+    codes = np.empty(len(arr), dtype=np.int64)   # filled chunk by chunk: no per-chunk int64 copies
+    at = 0
+    for p in parts:
+        ind = p.indices.fill_null(-1) if p.null_count else p.indices
+        codes[at:at + len(p)] = ind.to_numpy(zero_copy_only=False)
+        at += len(p)
+    return parts[-1].dictionary, codes
 
 
 def key_index(s: pd.Series):
@@ -243,9 +248,11 @@ def check_return_dates(df: pd.DataFrame, issues: Issues, orders: pd.DataFrame | 
         keys, order_codes = key_index(orders["order_id"])
         order_pos = positions(df["order_id"], keys)
     dates = np.asarray(orders["order_date"], dtype="datetime64[ns]").view(np.int64)
-    ok = (order_codes >= 0) & (dates != _NAT)
     first = np.full(int(order_codes.max()) + 1 if len(order_codes) else 0, np.iinfo(np.int64).max)
-    np.minimum.at(first, order_codes[ok], dates[ok])
+    needed = np.zeros(len(first) + 1, dtype=bool)   # only the orders some return names (last slot: -1)
+    needed[order_pos[order_pos >= 0]] = True
+    rows = np.flatnonzero(needed[order_codes] & (dates != _NAT))
+    np.minimum.at(first, order_codes[rows], dates[rows])
     first[first == np.iinfo(np.int64).max] = _NAT
     od_ns = np.where(order_pos >= 0, first[np.maximum(order_pos, 0)] if len(first) else _NAT, _NAT)
     od = pd.Series(od_ns.view("datetime64[ns]"), index=df.index)
