@@ -1,7 +1,10 @@
 """Raw columns -> canonical typed columns, recording every value that fails.
 
 All work is per column and vectorized (unique values for dates, C-level
-regexes to find the few cells that need Persian-digit or unit handling).
+regexes for numbers with units; the few text cells that need trimming or
+Persian-digit / Arabic-letter fixes are found from the Arrow buffers, see
+``insight.data.arrowtext``).  Columns that arrive typed (Parquet datetimes and
+floats) pass through without a text round trip.
 Problems are recorded in an ``Issues`` collector as boolean row masks; the
 reason text is only built for rows that end up quarantined.
 """
