@@ -147,6 +147,191 @@ def _same_fp(a, b) -> bool:
     return True
 
 
+# ---------------------------------------------------------------- short-id matching
+def _id_bytes(ids) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(b, ok)``: each id's UTF-8 bytes zero-padded on the right to 8, as an (n, 8)
+    uint8 matrix, and whether the id fits (not missing, at most 8 bytes, no NUL byte:
+    then two ids have equal rows only when they are equal).  ``None`` when ``ids`` is
+    not Arrow strings.  Rows where ``ok`` is False mean nothing."""
+    arr = getattr(getattr(ids, "array", ids), "_pa_array", None)
+    if arr is None and isinstance(ids, (pa.Array, pa.ChunkedArray)):
+        arr = ids
+    if arr is None or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return None
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    n = len(arr)
+    b = np.zeros((n, 8), dtype=np.uint8)
+    if n == 0:                       # (an empty array may have no offsets buffer)
+        return b, np.zeros(0, bool)
+    bufs = arr.buffers()
+    off_t = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    offs = np.frombuffer(bufs[1], dtype=off_t)[arr.offset:arr.offset + n + 1].astype(np.int64)
+    lens = np.diff(offs)
+    ok = lens <= 8
+    if arr.null_count:
+        ok &= np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    w = int(min(lens.max(), 8))
+    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None and w else np.zeros(1, np.uint8)
+    # a NUL byte anywhere in the ids' bytes is rare: one scan, per-id checks only then
+    nul = w > 0 and not data[offs[0]:offs[-1]].all()
+    if w == 0:
+        pass                       # only empty strings (all-zero row) and missing values
+    elif int(lens.min()) == w and ok.all():   # one length, no gaps: one contiguous block
+        b[:, :w] = data[offs[0]:offs[0] + n * w].reshape(n, w)
+        if nul:
+            ok &= b[:, :w].all(axis=1)
+    else:
+        j = np.arange(w)
+        inside = j < lens[:, None]
+        vals = np.where(inside, data[np.minimum(offs[:-1, None] + j, len(data) - 1)], 0)
+        if nul:
+            ok &= ~(inside & (vals == 0)).any(axis=1)
+        b[:, :w] = vals
+    return b, ok
+
+
+def _id_keys(ids) -> tuple[np.ndarray, np.ndarray] | None:
+    """Order-preserving uint64 keys of short string ids: ``(keys, ok)``, or None for
+    data that is not Arrow strings.
+
+    An id of at most 8 UTF-8 bytes without NUL bytes, zero-padded on the right and read
+    big-endian, is a number that sorts as the string does (byte order = code-point
+    order; the padding sorts a prefix first) and equals another id's number only when
+    the strings are equal.  ``ok`` is False where that does not hold (missing, longer
+    than 8 bytes, NUL bytes); their keys mean nothing."""
+    r = _id_bytes(ids)
+    if r is None:
+        return None
+    return r[0].view(">u8").ravel().astype(np.uint64), r[1]
+
+
+def short_id_keys(ids) -> np.ndarray | None:
+    """:func:`_id_keys` when every id has a key (else None): sorting 200k such numbers
+    is several times faster than sorting the strings."""
+    k = _id_keys(ids)
+    return None if k is None or not k[1].all() else k[0]
+
+
+class _ShortIds:
+    """Matcher for unique ids of at most 8 bytes each (see :func:`_id_bytes`).
+
+    When byte position p of the ids only takes values in [lo_p, lo_p + span_p) and the
+    product of the spans is small (ids like a prefix plus a counter: ``O0000001`` ..
+    ``O0520000`` give 6 * 10**5 codes), an id's mixed-radix number
+    sum((byte_p - lo_p) * prod(span_q, q > p)) indexes a table of positions: one array
+    lookup per value.  Otherwise the 8 bytes are one uint64 key and values are found by
+    a sorted search.  Both are exact: equal codes/keys mean equal bytes, and a value
+    that does not fit in 8 bytes (or has a NUL byte) cannot equal any id here."""
+
+    MAX_TABLE = 1 << 26
+
+    def __init__(self, lo=None, span=None, table=None, sorted_keys=None, order=None):
+        self.lo, self.span, self.table = lo, span, table
+        self.sorted_keys, self.order = sorted_keys, order
+
+    @classmethod
+    def build(cls, uniques) -> "_ShortIds | None":
+        """The matcher for ``uniques``, or None when an id does not fit, the ids repeat
+        (the general lookup decides then) or there are none."""
+        r = _id_bytes(uniques)
+        if r is None or not len(r[1]) or not r[1].all():
+            return None
+        mat = r[0]
+        n = len(mat)
+        cols = np.ascontiguousarray(mat.T)       # per-position reductions: ~10x faster
+        lo, hi = cols.min(axis=1), cols.max(axis=1)
+        span = hi.astype(np.int64) - lo + 1
+        size = int(np.prod([int(x) for x in span], dtype=object))
+        if size <= max(4 * n, 1 << 16) and size <= cls.MAX_TABLE:
+            m = cls(lo, span)
+            code, _ = m._codes(mat)
+            table = np.full(size, -1, dtype=np.int64)
+            table[code] = np.arange(n)
+            if np.count_nonzero(table >= 0) != n:    # repeated ids
+                return None
+            m.table = table
+            return m
+        keys = mat.view(np.uint64).ravel()       # any bijective key will do here
+        order = np.argsort(keys)
+        sk = keys[order]
+        if n > 1 and not (sk[1:] > sk[:-1]).all():   # repeated ids
+            return None
+        return cls(sorted_keys=sk, order=order)
+
+    def _codes(self, mat):
+        """Mixed-radix code of each byte row and whether every byte is in range."""
+        code = np.zeros(len(mat), dtype=np.int64)
+        ok = np.ones(len(mat), dtype=bool)
+        cols = np.ascontiguousarray(mat.T)       # contiguous byte positions
+        for p in range(8):
+            d = cols[p] - self.lo[p]              # uint8: below lo wraps to >= span
+            if self.span[p] == 1:
+                ok &= d == 0
+                continue
+            ok &= d < self.span[p]
+            code *= self.span[p]
+            code += d
+        return code, ok
+
+    def find(self, values) -> np.ndarray:
+        """Position of each value (Arrow strings) among the ids, -1 = absent or missing."""
+        mat, ok = _id_bytes(values)
+        if self.table is not None:
+            code, inrange = self._codes(mat)
+            ok &= inrange
+            return np.where(ok, self.table[np.where(ok, code, 0)], -1)
+        sk = self.sorted_keys
+        keys = mat.view(np.uint64).ravel()
+        pos = np.minimum(np.searchsorted(sk, keys), len(sk) - 1)
+        return np.where(ok & (sk[pos] == keys), self.order[pos], -1).astype(np.int64)
+
+
+#: id(uniques) -> (weakref to uniques, its Arrow array, matcher or None)
+_SHORT: OrderedDict = OrderedDict()
+_SHORT_MAX = 16
+
+
+def _short_ids(uniques) -> _ShortIds | None:
+    """The :class:`_ShortIds` matcher of ``uniques`` (None when it does not apply), built
+    once per uniques Index while it lives: several analyses look ids up in the same
+    order / customer index."""
+    ua = getattr(getattr(uniques, "array", None), "_pa_array", None)
+    if ua is None or not (pa.types.is_string(ua.type) or pa.types.is_large_string(ua.type)):
+        return None
+    key = id(uniques)
+    hit = _SHORT.get(key)
+    if hit is not None and hit[0]() is uniques and hit[1] is ua:
+        try:
+            _SHORT.move_to_end(key)
+        except KeyError:
+            pass
+        return hit[2]
+    m = _ShortIds.build(ua)
+    try:   # the entry goes when the Index does (a table may hold a few MB)
+        ref = weakref.ref(uniques, lambda r, key=key: _drop_short(key, r))
+    except TypeError:  # not weak-referenceable: do not cache
+        return m
+    _SHORT[key] = (ref, ua, m)
+    while len(_SHORT) > _SHORT_MAX:
+        _SHORT.popitem(last=False)
+    return m
+
+
+def _drop_short(key, ref) -> None:
+    hit = _SHORT.get(key)
+    if hit is not None and hit[0] is ref:
+        _SHORT.pop(key, None)
+
+
+def _arrow_text(x):
+    """The Arrow (large_)string array behind ``x``, else None."""
+    a = getattr(getattr(x, "array", None), "_pa_array", None)
+    if a is not None and (pa.types.is_string(a.type) or pa.types.is_large_string(a.type)):
+        return a
+    return None
+
+
 #: (id(values' uniques), id(uniques)) -> (weakrefs to both, lookup result)
 _MAPS: OrderedDict = OrderedDict()
 _MAPS_MAX = 16
@@ -176,7 +361,10 @@ def lookup_codes(frame: pd.DataFrame, col: str, uniques: pd.Index) -> np.ndarray
 def _lookup_unique(values: pd.Index, uniques: pd.Index) -> np.ndarray:
     """``lookup(values, uniques)`` for distinct ``values``; when there are fewer of them
     than ``uniques`` (Arrow strings both), hash ``values`` instead and look ``uniques``
-    up in them: building the hash set is the costly part of Arrow's lookup."""
+    up in them: building the hash set is the costly part of Arrow's lookup.  Short ids
+    (:class:`_ShortIds`) are matched forward on their bytes: no hashing at all."""
+    if _arrow_text(values) is not None and _short_ids(uniques) is not None:
+        return lookup(values, uniques)
     va = getattr(values.array, "_pa_array", None)
     ua = getattr(getattr(uniques, "array", None), "_pa_array", None)
     if (va is not None and ua is not None and len(values) < len(uniques)
@@ -198,8 +386,13 @@ def _lookup_unique(values: pd.Index, uniques: pd.Index) -> np.ndarray:
 
 def lookup(values, uniques: pd.Index) -> np.ndarray:
     """Position of each value in ``uniques`` (-1 = absent or missing), like
-    ``uniques.get_indexer(values)``; Arrow's hash lookup when both are Arrow strings
-    (several times faster than pandas' on 1M pyarrow-backed ids)."""
+    ``uniques.get_indexer(values)``.  Arrow strings: when every id of ``uniques`` has
+    at most 8 bytes (ids like ``O0000123``), a match on their bytes (:class:`_ShortIds`,
+    built once per ``uniques`` Index: 3-6x faster than hashing), else Arrow's hash
+    lookup (several times faster than pandas' on 1M pyarrow-backed ids)."""
+    m = _short_ids(uniques) if _arrow_text(values) is not None else None
+    if m is not None:
+        return m.find(values)
     va = getattr(getattr(values, "array", None), "_pa_array", None)
     ua = getattr(getattr(uniques, "array", None), "_pa_array", None)
     if va is not None and ua is not None and pa.types.is_string(va.type) == pa.types.is_string(ua.type):
@@ -215,8 +408,13 @@ def lookup(values, uniques: pd.Index) -> np.ndarray:
 def lookup_many(values_list, uniques: pd.Index) -> list[np.ndarray]:
     """``[lookup(v, uniques) for v in values_list]`` with one Arrow hash lookup for all of
     them: ``index_in`` hashes its value set on every call (~0.07 s for 500k order ids),
-    so looking several columns up in the same ``uniques`` at once hashes it once."""
+    so looking several columns up in the same ``uniques`` at once hashes it once.  Short
+    ids are matched on their bytes as in :func:`lookup` (with an empty ``values_list``
+    this only prepares that matcher)."""
     values_list = list(values_list)
+    m = _short_ids(uniques)
+    if m is not None and all(_arrow_text(v) is not None for v in values_list):
+        return [m.find(v) for v in values_list]
     ua = getattr(getattr(uniques, "array", None), "_pa_array", None)
     vas = [getattr(getattr(v, "array", None), "_pa_array", None) for v in values_list]
     if (len(values_list) > 1 and ua is not None and all(va is not None for va in vas)

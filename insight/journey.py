@@ -26,8 +26,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from insight import _events as _ev
 from insight import stats as _stats
@@ -95,9 +93,11 @@ class OrderTable:
     def lookup(self, values_list, col: str) -> list[np.ndarray]:
         """Position of each value of each Series in ``values_list`` in the order ids
         (``col="order_id"``, rows of this table) or the customer ids (``"customer_id"``,
-        customer codes); -1 = unknown or missing.  See :func:`_lookup_ids`."""
+        customer codes); -1 = unknown or missing: :func:`insight._events.lookup_many`
+        in :meth:`order_index` / :meth:`customer_index` (whose short-id matchers it
+        keeps while this table lives)."""
         idx = self.order_index() if col == "order_id" else self.customer_index()
-        return _lookup_ids(values_list, idx, self._idx.setdefault(("keys", col), {}))
+        return _ev.lookup_many(values_list, idx)
 
     def frame(self) -> pd.DataFrame:
         nat = lambda a: pd.to_datetime(np.where(a == _NAT, np.datetime64("NaT", "ns"), a.astype("datetime64[ns]")))
@@ -327,130 +327,6 @@ def _cust_col(df: pd.DataFrame, ot: OrderTable, looked: dict | None = None) -> n
         via = np.where(oi >= 0, ot.cust[np.maximum(oi, 0)], -1)
         code = np.where(code >= 0, code, via)
     return code
-
-
-def _short_keys(arr, width: int):
-    """(uint64 key, ok) per string of the Arrow (large_)string array ``arr``: its bytes
-    zero-padded to 8 as one integer; ok = not null and exactly ``width`` (<= 8) bytes long.
-    Two strings of the same length have the same key only when they are equal."""
-    keys, oks = [], []
-    for ch in (arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]):
-        n, bufs = len(ch), ch.buffers()
-        if n == 0:                    # (an empty array may have no offsets buffer)
-            continue
-        wide = pa.types.is_large_string(ch.type)
-        offs = np.frombuffer(bufs[1], dtype=np.int64 if wide else np.int32, count=n + 1,
-                             offset=ch.offset * (8 if wide else 4)).astype(np.int64)
-        ok = np.diff(offs) == width
-        if ch.null_count:
-            ok &= np.asarray(ch.is_valid(), dtype=bool)
-        data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(0, np.uint8)
-        pad = np.zeros((n, 8), np.uint8)
-        if ok.all():                  # contiguous fixed-width bytes: a reshape, no gather
-            pad[:, :width] = data[offs[0]:offs[-1]].reshape(n, width)
-        else:
-            rows = np.flatnonzero(ok)
-            pad[rows, :width] = data[offs[rows][:, None] + np.arange(width)]
-        keys.append(pad.view(np.uint64).ravel())
-        oks.append(ok)
-    if not keys:
-        return np.zeros(0, np.uint64), np.zeros(0, bool)
-    return np.concatenate(keys), np.concatenate(oks)
-
-
-def _arrow_str(x):
-    a = getattr(getattr(x, "array", None), "_pa_array", None)
-    if a is not None and (pa.types.is_string(a.type) or pa.types.is_large_string(a.type)):
-        return a
-    return None
-
-
-def _lookup_ids(values_list, uniques: pd.Index, cache: dict | None = None) -> list[np.ndarray]:
-    """``insight._events.lookup_many(values_list, uniques)`` (position of each value in
-    ``uniques``, -1 = absent or missing), faster for short ids of one length.
-
-    When every id of ``uniques`` is an Arrow string of the same byte length <= 8 (ids
-    like ``O0000123``, ``C177881``), the ids are matched on their bytes (see
-    :class:`_ShortIds`), several times faster than hashing the strings; a value of
-    another length cannot match and gets -1.  ``cache``: a dict kept with ``uniques``
-    (e.g. the order table's) to keep the matcher between calls.  Other ids: the Arrow
-    hash lookup of :func:`insight._events.lookup_many`."""
-    values_list = list(values_list)
-    ua = _arrow_str(uniques)
-    vas = [_arrow_str(v) for v in values_list]
-    if ua is None or any(v is None for v in vas) or len(uniques) == 0:
-        return _ev.lookup_many(values_list, uniques)
-    hit = cache.get("short") if cache is not None else None
-    if hit is None or hit[0] is not ua:
-        hit = (ua, _ShortIds.build(ua))
-        if cache is not None:
-            cache["short"] = hit
-    if hit[1] is None:
-        return _ev.lookup_many(values_list, uniques)
-    return [hit[1].find(va) for va in vas]
-
-
-class _ShortIds:
-    """Matcher for unique ids of one byte length ``width`` <= 8.
-
-    Each id is a row of ``width`` bytes.  When byte position p only takes values in
-    [lo_p, lo_p + span_p) and the product of the spans is small (ids like a prefix
-    plus a counter: ``O0000001``..``O0520000`` give 6 * 10**5 codes), an id's
-    mixed-radix number sum((byte_p - lo_p) * prod(span_q, q > p)) indexes a table of
-    rows: one array lookup per value.  Otherwise the bytes are one uint64 key and
-    values are found by a sorted search.  Both are exact: equal codes/keys mean equal
-    bytes."""
-
-    MAX_TABLE = 1 << 26
-
-    def __init__(self, width, lo=None, span=None, table=None, sorted_keys=None, order=None):
-        self.width, self.lo, self.span, self.table = width, lo, span, table
-        self.sorted_keys, self.order = sorted_keys, order
-
-    @classmethod
-    def build(cls, ua):
-        mm = pc.min_max(pc.binary_length(ua)).as_py()
-        width = mm["min"]
-        if ua.null_count or width != mm["max"] or not 1 <= width <= 8:
-            return None
-        keys, _ = _short_keys(ua, width)
-        mat = keys.view(np.uint8).reshape(-1, 8)[:, :width]
-        lo, hi = mat.min(axis=0), mat.max(axis=0)
-        span = hi.astype(np.int64) - lo + 1
-        size = int(np.prod([int(x) for x in span], dtype=object))
-        if size <= max(4 * len(keys), 1 << 16) and size <= cls.MAX_TABLE:
-            m = cls(width, lo, span)
-            code, _ = m._codes(mat)
-            table = np.full(size, -1, dtype=np.int64)
-            table[code] = np.arange(len(keys))
-            m.table = table
-            return m
-        order = np.argsort(keys)                 # ids are unique: any sort is the sort
-        return cls(width, sorted_keys=keys[order], order=order)
-
-    def _codes(self, mat):
-        """Mixed-radix code of each byte row and whether every byte is in range."""
-        code = np.zeros(len(mat), dtype=np.int64)
-        ok = np.ones(len(mat), dtype=bool)
-        for p in range(self.width):
-            d = mat[:, p] - self.lo[p]            # uint8: below lo wraps to >= span
-            if self.span[p] == 1:
-                ok &= d == 0
-                continue
-            ok &= d < self.span[p]
-            code *= self.span[p]
-            code += d
-        return code, ok
-
-    def find(self, va) -> np.ndarray:
-        keys, ok = _short_keys(va, self.width)
-        if self.table is not None:
-            code, inrange = self._codes(keys.view(np.uint8).reshape(-1, 8)[:, :self.width])
-            ok &= inrange
-            return np.where(ok, self.table[np.where(ok, code, 0)], -1)
-        sk = self.sorted_keys
-        pos = np.minimum(np.searchsorted(sk, keys), len(sk) - 1)
-        return np.where(ok & (sk[pos] == keys), self.order[pos], -1).astype(np.int64)
 
 
 def _lookup_frames(frames, ot: OrderTable) -> dict:

@@ -16,7 +16,6 @@ from insight import _events as _ev
 from insight import stats as _stats
 from insight.journey import (_NAT, _NS_DAY, _as_of, _late, _need, _ns, _search_customer_time,
                              order_table)
-from insight.segments import _lookup_ids
 
 FIRST_EXPERIENCES: tuple[str, ...] = ("on_time", "late", "complaint_resolved", "complaint_unresolved", "return")
 
@@ -137,16 +136,16 @@ def _first_experience(ds, as_of) -> dict:
     first_cust = fc
     window_end = np.where(ndate == _NAT, asof, ndate)
 
-    # ids of the returns and complaints, looked up in batches (segments._lookup_ids:
-    # binary search on short-id keys, else one hash per index): customer ids among the
+    # ids of the returns and complaints, looked up in batches (_events.lookup_many:
+    # short ids matched on their bytes, else one hash per index): customer ids among the
     # customers, order ids among the *first* orders only (a first order is all the
     # "tied to the first order" rule needs)
     frames = {k: df for k, df in (("returns", ds.returns), ("complaints", ds.complaints)) if df is not None}
     with_c = [k for k, df in frames.items() if "customer_id" in df.columns]
     with_o = [k for k, df in frames.items() if "order_id" in df.columns]
-    cpos = dict(zip(with_c, _lookup_ids([frames[k]["customer_id"] for k in with_c], ot.customer_index())))
+    cpos = dict(zip(with_c, _ev.lookup_many([frames[k]["customer_id"] for k in with_c], ot.customer_index())))
     first_idx = ot.order_index()[f] if with_o else None
-    fpos = dict(zip(with_o, _lookup_ids([frames[k]["order_id"] for k in with_o], first_idx) if with_o else []))
+    fpos = dict(zip(with_o, _ev.lookup_many([frames[k]["order_id"] for k in with_o], first_idx) if with_o else []))
 
     def flag(k, date_col):
         """Per customer: any row in [first order, next order) or tied to the first order.
@@ -390,7 +389,7 @@ def order_experience(ds, *, days: int = 90, as_of=None, slow_hours: float = 24.0
     oidx = ot.order_index()
     # the order ids of complaints and returns, looked up in one batch
     frames = [df for df in (ds.complaints, ds.returns) if df is not None and "order_id" in df.columns]
-    looked = dict(zip(map(id, frames), _lookup_ids([df["order_id"] for df in frames], oidx)))
+    looked = dict(zip(map(id, frames), _ev.lookup_many([df["order_id"] for df in frames], oidx)))
 
     def per_order(df, date_col, resolved_col=None):
         hit = np.zeros(n, bool)
@@ -405,7 +404,7 @@ def order_experience(ds, *, days: int = 90, as_of=None, slow_hours: float = 24.0
             # customer of the rows without a known order (their order id finds nothing)
             c = np.full(len(df), -1, dtype=np.int64)
             if "customer_id" in df.columns:
-                c[miss] = _lookup_ids([df["customer_id"][miss]], ot.customer_index())[0]
+                c[miss] = _ev.lookup(df["customer_id"][miss], ot.customer_index())
             okc = miss & (c >= 0) & (t != _NAT)
             # orders are sorted by (customer, date): search (customer, t) in that order
             pos = _search_customer_time(ot.cust, ot.date, c[okc], t[okc])

@@ -119,85 +119,6 @@ def _purchase_lines(orders: pd.DataFrame) -> np.ndarray | None:
     return ~drop if drop.any() else None
 
 
-def _id_keys(ids) -> tuple[np.ndarray, np.ndarray] | None:
-    """Order-preserving uint64 keys of short string ids: ``(keys, ok)``, or None for
-    data that is not Arrow strings.
-
-    An id of at most 8 UTF-8 bytes without NUL bytes, zero-padded on the right and read
-    big-endian, is a number that sorts as the string does (byte order = code-point
-    order; the padding sorts a prefix first) and equals another id's number only when
-    the strings are equal.  ``ok`` is False where that does not hold (missing, longer
-    than 8 bytes, NUL bytes); their keys mean nothing.  Sorting or searching 200k such
-    numbers is several times faster than sorting or hashing the strings."""
-    import pyarrow as pa
-
-    arr = getattr(getattr(ids, "array", None), "_pa_array", None)
-    if arr is None or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-        return None
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
-    n = len(arr)
-    b = np.zeros((n, 8), dtype=np.uint8)
-    if n == 0:
-        return np.zeros(0, np.uint64), np.zeros(0, bool)
-    bufs = arr.buffers()
-    off_t = np.int64 if pa.types.is_large_string(arr.type) else np.int32
-    offs = np.frombuffer(bufs[1], dtype=off_t)[arr.offset:arr.offset + n + 1].astype(np.int64)
-    lens = np.diff(offs)
-    ok = lens <= 8
-    if arr.null_count:
-        ok &= np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-    w = int(min(lens.max(), 8))
-    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None and w else np.zeros(1, np.uint8)
-    # a NUL byte anywhere in the ids' bytes is rare: one scan, per-id checks only then
-    nul = w > 0 and not data[offs[0]:offs[-1]].all()
-    if w == 0:
-        pass                       # only empty strings (key 0) and missing values
-    elif int(lens.min()) == w and ok.all():   # one length, no gaps: one contiguous block
-        b[:, :w] = data[offs[0]:offs[0] + n * w].reshape(n, w)
-        if nul:
-            ok &= b[:, :w].all(axis=1)
-    else:
-        j = np.arange(w)
-        inside = j < lens[:, None]
-        vals = np.where(inside, data[np.minimum(offs[:-1, None] + j, len(data) - 1)], 0)
-        if nul:
-            ok &= ~(inside & (vals == 0)).any(axis=1)
-        b[:, :w] = vals
-    return b.view(">u8").ravel().astype(np.uint64), ok
-
-
-def _short_id_keys(ids: pd.Index) -> np.ndarray | None:
-    """:func:`_id_keys` when every id has a key (else None)."""
-    k = _id_keys(ids)
-    return None if k is None or not k[1].all() else k[0]
-
-
-def _lookup_ids(values_list, index: pd.Index) -> list[np.ndarray]:
-    """Position of each value in the unique ``index`` (-1 = absent or missing), for each
-    Series of ``values_list``, like ``insight._events.lookup_many``.  Short string ids
-    (:func:`_id_keys`) are matched by binary search on their uint64 keys instead of
-    hashing the index."""
-    values_list = list(values_list)
-    ik = _short_id_keys(index)
-    vks = [_id_keys(v) for v in values_list] if ik is not None else []
-    if ik is None or any(v is None for v in vks):
-        return _ev.lookup_many(values_list, index)
-    order = None
-    if len(ik) > 1 and not (ik[1:] > ik[:-1]).all():
-        order = np.argsort(ik)
-        ik = ik[order]
-        if not (ik[1:] > ik[:-1]).all():   # duplicate ids: the general lookup decides
-            return _ev.lookup_many(values_list, index)
-    out = []
-    for vk, ok in vks:
-        pos = np.minimum(np.searchsorted(ik, vk), max(len(ik) - 1, 0))
-        hit = ok & (ik[pos] == vk) if len(ik) else np.zeros(len(vk), bool)
-        pos = pos if order is None else order[pos]
-        out.append(np.where(hit, pos, -1).astype(np.int64))
-    return out
-
-
 def _line_customers(orders: pd.DataFrame, keep: np.ndarray | None = None,
                     col: str = "customer_id") -> tuple[np.ndarray, pd.Index]:
     """Customer of each order line as a code into the *sorted* distinct ids of the kept
@@ -211,7 +132,7 @@ def _line_customers(orders: pd.DataFrame, keep: np.ndarray | None = None,
     used = np.zeros(len(cu) + 1, dtype=bool)
     used[ck] = True                  # -1 marks the spare last slot
     uc = np.flatnonzero(used[:-1])
-    keys = _short_id_keys(cu)
+    keys = _ev.short_id_keys(cu)
     # distinct ids have distinct keys: any argsort is the stable one
     srt = _argsort_str(cu.take(uc)) if keys is None else np.argsort(keys[uc])
     cmap = np.full(len(cu) + 1, -1, dtype=np.int64)
@@ -449,7 +370,7 @@ def profile(rfm_table: pd.DataFrame, *, surveys: pd.DataFrame | None = None,
               "returns": returns if (returns is not None and not by_order and "customer_id" in returns.columns)
               else None}
     names = [k for k, v in wanted.items() if v is not None]
-    pos = dict(zip(names, _lookup_ids([_as_str(wanted[k]["customer_id"]) for k in names], idx)))
+    pos = dict(zip(names, _ev.lookup_many([_as_str(wanted[k]["customer_id"]) for k in names], idx)))
 
     def seg_of(p):
         return np.where(p >= 0, sc[np.maximum(p, 0)], -1)
@@ -491,7 +412,7 @@ def profile(rfm_table: pd.DataFrame, *, surveys: pd.DataFrame | None = None,
         _rate("complaint", has_row(pos["complaints"]), size)
     if by_order:
         _rate("return", *_return_rate_by_order(
-            orders, returns, lambda ids: seg_of(_lookup_ids([_as_str(pd.Series(ids, copy=False))], idx)[0])))
+            orders, returns, lambda ids: seg_of(_ev.lookup(_as_str(pd.Series(ids, copy=False)), idx))))
         out.attrs["return_rate_unit"] = "orders"
     elif "returns" in pos:
         _rate("return", has_row(pos["returns"]), size)

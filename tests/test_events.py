@@ -130,3 +130,119 @@ def test_warm_builds_what_the_analyses_then_find_cached(lines):
     cold = lines.copy(deep=True)
     pd.testing.assert_frame_equal(E.order_level(cold), E.order_level(lines))
     E.warm(lines[["order_id"]])                     # too few columns: nothing to build, no error
+
+
+# ---------------------------------------------------------------- short-id lookups
+def _str(values):
+    return pd.Series(pd.array(values, dtype="str"))
+
+
+def test_id_keys_sort_like_the_strings_and_flag_what_they_cannot_hold():
+    ids = _str(["b", "a", "ab", "", "ba", "é", "z", "aaé", "C000010", "C000009"])
+    keys, ok = E._id_keys(ids)
+    assert ok.all()
+    got = ids.to_numpy()[np.argsort(keys, kind="stable")].tolist()
+    assert got == sorted(ids.tolist())  # "", "C000009", "C000010", "a", "aaé", "ab", "b", "ba", "z", "é"
+    assert len(set(keys.tolist())) == len(ids)
+    # missing, longer than 8 bytes (UTF-8: "ééééé" is 10 bytes), NUL byte: no key
+    keys, ok = E._id_keys(_str(["a", None, "123456789", "ééééé", "a\x00", "12345678"]))
+    assert ok.tolist() == [True, False, False, False, False, True]
+    assert E._id_keys(pd.Series([1, 2])) is None          # not Arrow strings
+    assert E.short_id_keys(pd.Index(_str(["a", None]))) is None
+    assert E.short_id_keys(_str(["b", "a"])).tolist() == [ord("b") << 56, ord("a") << 56]
+
+
+def test_lookup_short_ids_table_path_known_answer():
+    import pyarrow as pa
+    uniq = pd.Index(["O03", "O01", "O10", "O02"], dtype="str")
+    vals = pd.Series(["O10", None, "O1", "O01", "O0100", "O02", "X99", "O03"], dtype="str")
+    got = E.lookup_many([vals, vals.iloc[2:5]], uniq)
+    assert got[0].tolist() == [2, -1, -1, 1, -1, 3, -1, 0]
+    assert got[1].tolist() == [-1, 1, -1]            # a sliced Arrow array (non-zero offset)
+    m = E._short_ids(uniq)
+    assert m is not None and m.table is not None     # the table path was taken
+    assert E._short_ids(uniq) is m                   # built once per uniques Index
+    # several chunks, regular string type
+    arr = pa.chunked_array([pa.array(["O02", None]), pa.array(["O03", "O9"])])
+    s = pd.Series(pd.arrays.ArrowStringArray(arr))
+    assert E.lookup(s, uniq).tolist() == [3, -1, 0, -1]
+
+
+def test_lookup_short_ids_sorted_search_path():
+    # ids whose bytes vary too much for a table: the uint64 sorted search
+    uniq = pd.Index(["zA9~~k", "a0B!!z", "Q7q#$%", "mm00mm"], dtype="str")
+    vals = pd.Series(["mm00mm", "zA9~~k", "zA9~~K", None, "a0B!!z", "Q7q#$%", "Q7q#$"], dtype="str")
+    assert E.lookup(vals, uniq).tolist() == [3, 0, -1, -1, 1, 2, -1]
+    assert E._short_ids(uniq).table is None
+
+
+def test_lookup_mixed_lengths_and_persian_short_ids():
+    # mixed lengths <= 8 bytes, not sorted: keys distinct, so still matched on bytes;
+    # "علی" is 6 UTF-8 bytes, "ب۱" 4; "a\x00" must not match "a" (same padded bytes)
+    uniq = pd.Index(_str(["c2", "a1", "b3", "علی", "ب۱", "a"]))
+    assert E._short_ids(uniq) is not None
+    vals = [_str(["b3", None, "zz", "a1", "a-much-longer-id", "علی", "a\x00", "ب۱", "a"]),
+            _str(["c2", "c2"])]
+    got = E.lookup_many(vals, uniq)
+    assert [g.tolist() for g in got] == [[2, -1, -1, 1, -1, 3, -1, 4, 5], [0, 0]]
+
+
+def test_lookup_fallbacks_give_the_same_answers():
+    cases = [
+        pd.Index(_str(["customer-000002", "customer-000001"])),          # > 8 bytes
+        pd.Index(_str(["مشتری-۱", "مشتری-۲"])),                          # Persian, > 8 bytes
+        pd.Index(_str(["a", "b\x00", "b"])),                             # NUL byte in an id
+        pd.Index(["a", "bb", "ccc"], dtype=object),                      # not Arrow
+    ]
+    for uniq in cases:
+        assert E._short_ids(uniq) is None
+        vals = pd.Series([*uniq[::-1], "zz", None], dtype=uniq.dtype)
+        want = [*range(len(uniq) - 1, -1, -1), -1, -1]
+        assert E.lookup(vals, uniq).tolist() == want
+        assert [g.tolist() for g in E.lookup_many([vals, vals.iloc[:1]], uniq)] == [want, want[:1]]
+        assert uniq.get_indexer(vals).tolist() == want
+    # a missing id or a repeated id in uniques: the general lookup decides (as before)
+    assert E._short_ids(pd.Index(_str(["a", None]))) is None
+    rep = pd.Index(_str(["a", "b", "a"]))
+    assert E._short_ids(rep) is None and E.lookup(_str(["a", "b"]), rep).tolist() == [0, 1]
+    # object-dtype values against short Arrow ids: pandas' get_indexer
+    uniq = pd.Index(_str(["O1", "O2"]))
+    obj = pd.Series(["O2", None, "O3"], dtype=object)
+    assert E.lookup(obj, uniq).tolist() == [1, -1, -1]
+    assert [g.tolist() for g in E.lookup_many([obj, _str(["O1"])], uniq)] == [[1, -1, -1], [0]]
+
+
+def test_lookup_empty_inputs():
+    uniq = pd.Index(_str(["O1", "O2"]))
+    assert E.lookup(_str([]), uniq).tolist() == []
+    assert E.lookup_many([], uniq) == []
+    assert [g.tolist() for g in E.lookup_many([_str([]), _str(["O2"])], uniq)] == [[], [1]]
+    assert E.lookup(_str(["O1", None]), pd.Index(_str([]))).tolist() == [-1, -1]
+    assert E.lookup(_str([None, None]), uniq).tolist() == [-1, -1]
+
+
+def test_lookup_short_paths_agree_with_get_indexer():
+    rng = np.random.default_rng(7)
+    for fmt, n in (("O{:07d}", 3000), ("C{:06d}", 500), ("{:x}", 2000), ("k{}", 800)):
+        ids = [fmt.format(i) for i in rng.choice(10 ** 6, n, replace=False)]
+        uniq = pd.Index(_str(ids))
+        vals = _str([*rng.choice(ids, 4000), *[fmt.format(i) for i in rng.integers(0, 10 ** 6, 500)],
+                     None, "O" * 9])
+        assert E._short_ids(uniq) is not None
+        assert E.lookup(vals, uniq).tolist() == uniq.get_indexer(vals).tolist()
+    uniq = pd.Index(_str([f"O{i:07d}" for i in rng.permutation(5000)]))    # a counter: table
+    vals = _str([f"O{i:07d}" for i in rng.integers(0, 6000, 3000)] + ["P0000001", "O000001"])
+    assert E._short_ids(uniq).table is not None
+    assert E.lookup(vals, uniq).tolist() == uniq.get_indexer(vals).tolist()
+
+
+def test_short_id_matcher_goes_with_the_index():
+    import gc
+
+    uniq = pd.Index(_str(["O1", "O2"]))
+    E.lookup(_str(["O1"]), uniq)
+    key = id(uniq)
+    assert key in E._SHORT
+    del uniq
+    gc.collect()
+    assert key not in E._SHORT

@@ -46,31 +46,6 @@ def test_is_event_table():
     assert J._is_event(e, ("next_order", "churned")).tolist() == [False, True, True, False, True]
 
 
-def test_lookup_ids_short_ids_known_answer():
-    import pyarrow as pa
-    uniq = pd.Index(["O03", "O01", "O10", "O02"], dtype="str")
-    vals = pd.Series(["O10", None, "O1", "O01", "O0100", "O02", "X99", "O03"], dtype="str")
-    cache = {}
-    got = J._lookup_ids([vals, vals.iloc[2:5]], uniq, cache)
-    assert got[0].tolist() == [2, -1, -1, 1, -1, 3, -1, 0]
-    assert got[1].tolist() == [-1, 1, -1]            # a sliced Arrow array (non-zero offset)
-    assert cache["short"][1].width == 3 and cache["short"][1].table is not None  # table path taken
-    # several chunks, regular string type
-    arr = pa.chunked_array([pa.array(["O02", None]), pa.array(["O03", "O9"])])
-    s = pd.Series(pd.arrays.ArrowStringArray(arr))
-    assert J._lookup_ids([s], uniq)[0].tolist() == [3, -1, 0, -1]
-
-
-def test_lookup_ids_fallbacks_agree_with_events_lookup():
-    from insight import _events
-    for uniq in (pd.Index(["a", "bb", "ccc"], dtype="str"),                  # lengths differ
-                 pd.Index(["customer-000000001", "customer-000000002"], dtype="str"),  # > 8 bytes
-                 pd.Index(["a", "b"], dtype=object)):                       # not Arrow
-        vals = pd.Series(list(uniq) + ["zz", None], dtype=uniq.dtype)
-        assert J._lookup_ids([vals], uniq)[0].tolist() == _events.lookup(vals, uniq).tolist() \
-            == [*range(len(uniq)), -1, -1]
-
-
 def test_group_medians_ns_known_answer_and_fallback():
     day = J._NS_DAY
     d = np.array([1, 3, 2, 4, 10, 7], dtype=np.int64) * day // 2     # half days
@@ -84,12 +59,3 @@ def test_group_medians_ns_known_answer_and_fallback():
         groups = np.unique(key)
         ref = pd.Series(d / day).groupby(key).median().reindex(groups).to_numpy()
         np.testing.assert_array_equal(J._group_medians_ns(d, key, groups), ref)
-
-
-def test_lookup_ids_sorted_search_path():
-    # ids whose bytes vary too much for a table: the uint64 sorted search
-    uniq = pd.Index(["zA9~~k", "a0B!!z", "Q7q#$%", "mm00mm"], dtype="str")
-    cache = {}
-    vals = pd.Series(["mm00mm", "zA9~~k", "zA9~~K", None, "a0B!!z", "Q7q#$%", "Q7q#$"], dtype="str")
-    assert J._lookup_ids([vals], uniq, cache)[0].tolist() == [3, 0, -1, -1, 1, 2, -1]
-    assert cache["short"][1].table is None

@@ -1,4 +1,4 @@
-"""segments on id codes: short-id keys, id lookups, line -> customer codes, quantile
+"""segments on id codes: line -> customer codes, quantile
 scores from order statistics, order counting and the per-order return rate (hand values)."""
 from __future__ import annotations
 
@@ -10,30 +10,6 @@ from insight import segments as sg
 
 def _str(values):
     return pd.Series(pd.array(values, dtype="str"))
-
-
-def test_id_keys_sort_like_the_strings_and_flag_what_they_cannot_hold():
-    ids = _str(["b", "a", "ab", "", "ba", "é", "z", "aaé", "C000010", "C000009"])
-    keys, ok = sg._id_keys(ids)
-    assert ok.all()
-    got = ids.to_numpy()[np.argsort(keys, kind="stable")].tolist()
-    assert got == sorted(ids.tolist())  # "", "C000009", "C000010", "a", "aaé", "ab", "b", "ba", "z", "é"
-    assert len(set(keys.tolist())) == len(ids)
-    # missing, longer than 8 bytes (UTF-8: "ééééé" is 10 bytes), NUL byte: no key
-    keys, ok = sg._id_keys(_str(["a", None, "123456789", "ééééé", "a\x00", "12345678"]))
-    assert ok.tolist() == [True, False, False, False, False, True]
-    assert sg._id_keys(pd.Series([1, 2])) is None          # not Arrow strings
-    assert sg._short_id_keys(pd.Index(_str(["a", None]))) is None
-
-
-def test_lookup_ids_hand_positions():
-    idx = pd.Index(_str(["c2", "a1", "b3"]))                 # not sorted
-    vals = [_str(["b3", None, "zz", "a1", "a-much-longer-id"]), _str(["c2", "c2"])]
-    got = sg._lookup_ids(vals, idx)
-    assert [g.tolist() for g in got] == [[2, -1, -1, 1, -1], [0, 0]]
-    # ids the keys cannot hold: the general lookup gives the same answer
-    long_idx = pd.Index(_str(["customer-000002", "customer-000001"]))
-    assert sg._lookup_ids([_str(["customer-000001", "x"])], long_idx)[0].tolist() == [1, -1]
 
 
 def test_line_customers_codes_into_sorted_kept_ids():
