@@ -201,10 +201,12 @@ def _own_customer(df, c0, ot):
 def _lookup_few(values: pd.Series, index: pd.Index) -> np.ndarray:
     """Position of each of a few ``values`` in a large unique ``index`` (-1 = absent),
     hashing the few distinct values and probing the index with them (Arrow), instead of
-    hashing the ~500k order ids for a thousand look-ups."""
+    hashing the ~500k order ids for a thousand look-ups.  Short ids: the index's cached
+    byte matcher of :func:`insight._events.lookup` (no hashing at all)."""
     va = getattr(values.array, "_pa_array", None)
     ia = getattr(index.array, "_pa_array", None)
-    if va is None or ia is None or va.type != ia.type or len(values) * 8 > len(index):
+    if (va is None or ia is None or va.type != ia.type or len(values) * 8 > len(index)
+            or _ev._short_ids(index) is not None):
         return _ev.lookup(values, index)
     import pyarrow.compute as pc
 

@@ -70,3 +70,10 @@ def test_cohorts_first_period_and_active_customers():
     assert c.loc[("2024-02", 1), "active"] == 0
     assert c.loc[("2024-03", 0), ["cohort_size", "active"]].tolist() == [1, 1]
     assert len(c) == 6  # offsets up to the last period only
+
+
+def test_lookup_few_long_ids_hash_path():
+    # ids longer than 8 bytes: the few distinct values are hashed (no short-id matcher)
+    idx = pd.Index(_str([f"order-{i:06d}" for i in range(100)]))
+    got = r._lookup_few(_str(["order-000007", None, "order-000099", "nope", "order-000007"]), idx)
+    assert got.tolist() == [7, -1, 99, -1, 7]
