@@ -192,12 +192,10 @@ def load(path, mapping=None, *, quarantine_dir=None, today=None) -> Dataset:
     try:
         reads = {t: reader.submit(read_table, m.tables[t], base, cache) for t in TABLES
                  if t in m.tables and _parquet_only(m.tables[t])}
-        for table in TABLES:
-            spec = m.tables.get(table)
-            if spec is None:
-                frames[table] = None
-                report.missing.append(table)
-                continue
+
+        def typed(table):
+            """The table read, typed and checked on its own (nothing that needs another table)."""
+            spec = m.tables[table]
             raw = reads.pop(table).result() if table in reads else read_table(spec, base, cache)
             n = len(raw.frame)
             if n == 0 and len(raw.bad_lines) == 0 and table == "orders":
@@ -206,6 +204,28 @@ def load(path, mapping=None, *, quarantine_dir=None, today=None) -> Dataset:
             issues = Issues(n, notes=list(m.notes.get(table, [])) + list(raw.notes))
             df, rawtext = parse_table(raw, spec, m, issues)
             check_values(table, df, rawtext, issues, today=today_ts, ces_scale=m.ces_scale)
+            return raw, n, issues, df
+
+        ahead: dict = {}   # table -> typed(table), or the error it raised, done while a bigger read ran
+        for table in TABLES:
+            if table not in m.tables:
+                frames[table] = None
+                report.missing.append(table)
+                continue
+            # while this table's file is still being read, type a later one that is ready
+            # (its error, if any, is raised at its own turn: errors keep the table order)
+            while table in reads and not reads[table].done() and table not in NEEDED_EARLY:
+                later = next((t for t in reads if t not in ahead and t not in NEEDED_EARLY and reads[t].done()), None)
+                if later is None:
+                    break
+                try:
+                    ahead[later] = typed(later)
+                except Exception as e:  # noqa: BLE001 - re-raised in table order below
+                    ahead[later] = e
+            got = ahead.pop(table) if table in ahead else typed(table)
+            if isinstance(got, Exception):
+                raise got
+            raw, n, issues, df = got
             if table in NEEDED_EARLY:
                 finish(table, raw, n, issues, df)
                 continue
