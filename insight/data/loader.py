@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as _dt
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
 import numpy as np
@@ -215,9 +215,11 @@ def load(path, mapping=None, *, quarantine_dir=None, today=None) -> Dataset:
             # while this table's file is still being read, type a later one that is ready
             # (its error, if any, is raised at its own turn: errors keep the table order)
             while table in reads and not reads[table].done() and table not in NEEDED_EARLY:
-                later = next((t for t in reads if t not in ahead and t not in NEEDED_EARLY and reads[t].done()), None)
-                if later is None:
-                    break
+                waiting_reads = [t for t in reads if t not in ahead and t not in NEEDED_EARLY]
+                later = next((t for t in waiting_reads if reads[t].done()), None)
+                if later is None:   # none ready yet: wait for the first (this table's included)
+                    wait([reads[t] for t in waiting_reads], return_when=FIRST_COMPLETED)
+                    continue
                 try:
                     ahead[later] = typed(later)
                 except Exception as e:  # noqa: BLE001 - re-raised in table order below
