@@ -2,6 +2,8 @@
 order-level views of the order-line table and "did the customer order again
 within N days", on integer codes (string ids are factorized once per frame and
 column, see :func:`codes`; no per-customer loops, no merges on string keys).
+The id lookups (:func:`lookup`, :func:`lookup_many`; also used by segments, journey
+and retention) match short ids on their bytes (:class:`_ShortIds`), others by hash.
 What depends only on the orders frame (the per-order arrays, the order-level table,
 the sorted customer timeline) is computed once per frame while the columns it reads
 are unchanged (see :func:`_per_frame`)."""
