@@ -8,7 +8,9 @@ fallback in ``synth.py``) as Parquet under ``benchmarks/data/``, time
 ``pandas.read_parquet`` of the same tables (``read_s``), then run every analysis
 the reports use as library calls, each stage in a forked child so its time
 and peak RSS are its own (the child inherits the loaded tables, so its peak
-RSS is what a report process holding the data would reach).  Text stages are
+RSS is what a report process holding the data would reach); each stage and the
+read run ``--repeat`` times (default 3) and the fastest is reported, the others
+kept in ``seconds_all``.  Text stages are
 pinned to one core.  A stage whose module is not there is recorded as
 ``missing``; one that fails as ``error`` with the message.
 
@@ -304,6 +306,24 @@ def run_stage(name: str, timeout: float = 1800) -> dict:
     return res
 
 
+def best_of(name: str, repeat: int) -> dict:
+    """The stage run ``repeat`` times, each in a fresh fork of the same parent: the
+    fastest run's result (``seconds`` = the minimum, as timeit reports; the machine's
+    noise only ever adds time), every run's seconds in ``seconds_all`` and the largest
+    peak RSS.  A failure is reported as soon as it happens."""
+    runs = []
+    for _ in range(max(1, repeat)):
+        res = run_stage(name)
+        runs.append(res)
+        if res["status"] != "ok":
+            return res
+    best = dict(min(runs, key=lambda r: r["seconds"]))
+    best["peak_rss_mb"] = max(r["peak_rss_mb"] for r in runs)
+    if len(runs) > 1:
+        best["seconds_all"] = [r["seconds"] for r in runs]
+    return best
+
+
 # --------------------------------------------------------------------------- one size
 def prepare(order_lines: int, seed: int, data_root: Path) -> tuple[Path, str]:
     import synth
@@ -325,10 +345,13 @@ def read_tables(folder: Path) -> tuple[Dataset, float]:
     return Dataset(**frames), time.perf_counter() - t0
 
 
-def run_size(order_lines: int, seed: int, data_root: Path, stages: list[str], log=print) -> dict:
+def run_size(order_lines: int, seed: int, data_root: Path, stages: list[str], log=print,
+             repeat: int = 1) -> dict:
     folder, gen = prepare(order_lines, seed, data_root)
     read_tables(folder)                      # warm the page cache: read_s is a warm read
     ds, read_s = read_tables(folder)
+    for _ in range(repeat - 1):              # best of `repeat`, as for every stage
+        read_s = min(read_s, read_tables(folder)[1])
     DATA.clear()
     DATA.update(ds=ds, folder=folder)
     for mod in ("insight.metrics", "insight.segments", "insight.clv", "insight.journey", "insight.retention",
@@ -364,7 +387,7 @@ def run_size(order_lines: int, seed: int, data_root: Path, stages: list[str], lo
         out["stages"]["prepare"] = prepare_ids(ds)
         log(f"  {order_lines:>9,} {'prepare':<20} ok       {out['stages']['prepare']['seconds']:>8.2f}s")
     for name in stages:
-        res = run_stage(name)
+        res = best_of(name, repeat)
         out["stages"][name] = res
         log(f"  {order_lines:>9,} {name:<20} {res['status']:<8} {res['seconds']:>8.2f}s "
             f"{res['peak_rss_mb']:>8.0f} MB {res.get('error', '')[:80]}")
@@ -524,6 +547,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ooc-lines", type=int, default=10_000_000, help="out-of-core run size (0: skip)")
     ap.add_argument("--stages", nargs="*", default=None, help="only these stages")
     ap.add_argument("--tag", default="", help="suffix of the results file name")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="runs of each stage (and of the read) per size; the fastest is reported")
     a = ap.parse_args(argv)
     stages = a.stages or list(STAGES)
     unknown = [s for s in stages if s not in STAGES]
@@ -533,7 +558,7 @@ def main(argv: list[str] | None = None) -> int:
     runs = []
     for n in sorted(a.sizes):
         print(f"== {n:,} order lines")
-        runs.append(run_size(n, a.seed, a.data, stages))
+        runs.append(run_size(n, a.seed, a.data, stages, repeat=a.repeat))
     head = dict(runs[-1])
     result = {
         "date": _dt.date.today().isoformat(),
