@@ -69,3 +69,34 @@ def test_bgnbd_likelihood_from_counts_equals_the_sum_over_customers():
     p = (0.5, 3.0, 0.8, 2.5)
     ll, _ = clv._bgnbd_ll_grad_stats(np.log(p), st)
     assert ll == pytest.approx(clv.bgnbd_loglik(p, s).sum(), rel=1e-12)
+
+
+def test_new_customer_purchases_known_answer_and_lifts_per_row():
+    # r = b = 1, a = 2: hyp2f1(1, 1, 2, z) = -log(1 - z) / z, so
+    # E[X(t)] = (a + b - 1) / (a - 1) * (1 - alpha / t * log((alpha + t) / alpha)) = 2 (1 - alpha/t log(1 + t/alpha))
+    P = np.array([[1.0, 1.0, 2.0, 1.0], [1.0, 3.0, 2.0, 1.0]])
+    t = np.array([1.0, 2.0])
+    e = clv._new_customer_purchases(P, t)
+    want = [[2 * (1 - np.log(2)), 2 * (1 - np.log(3) / 2)], [2 * (1 - 3 * np.log(4 / 3)), 2 * (1 - 1.5 * np.log(5 / 3))]]
+    assert np.allclose(e, want, rtol=1e-12)
+    # many draws at once == one retention_lift call per draw, exactly; NaN when a/(a+b) <= lift
+    # (r = 0.55, not 0.5: numpy computes q ** 0.5 with a scalar exponent as sqrt(q), 1 ulp off pow)
+    P = np.array([[0.24, 4.4, 0.79, 2.4], [0.55, 10.0, 0.3, 5.0], [1.0, 2.0, 0.01, 3.0]])
+    many = clv._retention_lifts(P, "W", 0.05, 36, 0.01)
+    m = np.arange(37) * (365.25 / 12 / 7)
+    disc = 1.01 ** -np.arange(1, 37, dtype=float)
+
+    def scalar(row):   # the per-draw computation written with the scalar expected_purchases
+        r, alpha, a, b = row
+        a2 = (a / (a + b) - 0.05) * (a + b)
+        if a2 <= 0:
+            return np.nan
+        val = [(np.diff(clv.expected_purchases(clv.BGNBDParams(*q, np.nan, 1), m)) * disc).sum()
+               for q in ((r, alpha, a, b), (r, alpha, a2, a + b - a2))]
+        return val[1] / val[0] - 1
+
+    one = [scalar(row) for row in P]
+    assert np.isnan(many[2]) and np.isnan(one[2])
+    assert many[:2].tolist() == one[:2]
+    assert clv.retention_lift(clv.BGNBDParams(*P[0], np.nan, 1), 0.05) == one[0]
+    assert clv._retention_lifts(P[:2], "W", 0.0, 36, 0.01).tolist() == [0.0, 0.0]
