@@ -282,7 +282,10 @@ def _bgnbd_ll_grad_stats(logp, st: _BGStats):
     with np.errstate(over="ignore"):
         w4 = 1.0 / (1.0 + np.exp(-d))          # sigmoid(d); 0 for x = 0 (d = -inf)
     ww4 = w * w4
-    ll = N * r * np.log(alpha) + _dot(st.nx, A12) - sum_rxlT + _dot(w, np.logaddexp(0.0, d))
+    # log(1 + e^d) as max(d, 0) + log1p(e^-|d|): np.logaddexp's scalar loop took half of
+    # this function's time; these are numpy's vectorized exp/log1p (same value to ~1 ulp)
+    softplus = np.maximum(d, 0.0) + np.log1p(np.exp(-np.abs(d)))
+    ll = N * r * np.log(alpha) + _dot(st.nx, A12) - sum_rxlT + _dot(w, softplus)
     # d/dr of -(r+x)(w3 lT + w4 ltx) = -lT + w4 (lT - ltx); d/dalpha likewise with 1/(alpha+.)
     d_r = (_dot(st.nx, digamma(r + xs) - digamma(r)) + N * np.log(alpha)
            - _dot(st.nT, lT) + _dot(ww4, dl))

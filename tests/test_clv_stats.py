@@ -100,3 +100,15 @@ def test_new_customer_purchases_known_answer_and_lifts_per_row():
     assert many[:2].tolist() == one[:2]
     assert clv.retention_lift(clv.BGNBDParams(*P[0], np.nan, 1), 0.05) == one[0]
     assert clv._retention_lifts(P[:2], "W", 0.0, 36, 0.01).tolist() == [0.0, 0.0]
+
+
+def test_bgnbd_likelihood_with_extreme_dropout_odds_matches_the_per_customer_formula():
+    # d = log(a/(b+x-1)) + (r+x) log((alpha+T)/(alpha+t_x)) from about -300 (x = 1, t_x = T: log(1e-130))
+    # to about +350 (x = 50, t_x << T): log(1 + e^d) must stay finite and equal d or e^d there
+    s = pd.DataFrame({"frequency": [50, 1, 3, 0.0], "recency": [0.1, 1000, 20, 0],
+                      "T": [1000, 1000, 40, 1000.0]})
+    st = clv._bgnbd_stats(*(s[c].to_numpy() for c in ("frequency", "recency", "T")))
+    for p in ((0.5, 3.0, 0.8, 2.5), (0.5, 3.0, 1e-130, 2.5)):
+        ll, g = clv._bgnbd_ll_grad_stats(np.log(p), st)
+        assert np.isfinite(ll) and np.isfinite(g).all()
+        assert ll == pytest.approx(clv.bgnbd_loglik(p, s).sum(), rel=1e-12)
