@@ -272,7 +272,7 @@ def _order_table(orders: pd.DataFrame, customers=None) -> OrderTable:
         value = np.bincount(ocode, weights=np.nan_to_num(q * pr), minlength=no)
     else:
         value = np.full(no, np.nan)
-    srt = np.lexsort((date, cust))
+    srt = _sort_order(cust, date, np.zeros(no, dtype=np.int64))   # = np.lexsort((date, cust))
     cust, date, prom, deliv, value = cust[srt], date[srt], prom[srt], deliv[srt], value[srt]
     oidx = oids.take(srt)
     oid = np.asarray(oidx, dtype=object)
@@ -288,6 +288,9 @@ def _order_table(orders: pd.DataFrame, customers=None) -> OrderTable:
 def _argsort_str(idx: pd.Index) -> np.ndarray:
     """Stable argsort of string ids; Arrow's sort on Arrow strings (UTF-8 byte order is
     code-point order, the same as sorting the Python str objects)."""
+    keys = _ev.short_id_keys(idx)     # short ids: their order-preserving uint64 numbers
+    if keys is not None:
+        return np.argsort(keys, kind="stable")
     pa_arr = getattr(idx.array, "_pa_array", None)
     if pa_arr is not None and idx.notna().all():
         import pyarrow.compute as pc
