@@ -59,3 +59,14 @@ def test_group_medians_ns_known_answer_and_fallback():
         groups = np.unique(key)
         ref = pd.Series(d / day).groupby(key).median().reindex(groups).to_numpy()
         np.testing.assert_array_equal(J._group_medians_ns(d, key, groups), ref)
+
+
+def test_argsort_str_short_ids_sort_as_strings():
+    from insight.journey import _argsort_str
+    # short ids (numbers) and one id > 8 bytes (Arrow sort) give the string order
+    ids = ["C10", "C2", "C1", "B", "C100", "آ1"]
+    want = sorted(range(len(ids)), key=lambda i: ids[i])
+    assert list(_argsort_str(pd.Index(ids, dtype="str"))) == want
+    longer = ids + ["C1000000000"]
+    want = sorted(range(len(longer)), key=lambda i: longer[i])
+    assert list(_argsort_str(pd.Index(longer, dtype="str"))) == want
