@@ -226,12 +226,17 @@ class _BGStats(NamedTuple):
     nx: np.ndarray   # per distinct x: summed weight
     nT: np.ndarray   # per distinct T: summed weight
     xT: np.ndarray   # per distinct T: summed weight * x
+    xn: np.ndarray   # per distinct x: number of rows (rows are sorted by x: xc = repeat(arange, xn))
+    xstart: np.ndarray  # per distinct x: its first row
 
 
 def _bgnbd_stats(x, tx, T, w=None) -> _BGStats:
     """Distinct (x, tx, T) rows with weights: each column is factorized (hash, no
     sort), the three codes are combined into one integer key, and its distinct values
-    found by one packed sort (``_unique_inverse``)."""
+    found by one packed sort (``_unique_inverse``).  The rows come out sorted by key,
+    so by the code of x first: per-x values are spread with ``np.repeat`` and summed
+    with ``np.add.reduceat`` (several times faster than a gather and a weighted
+    ``np.bincount`` on ~80k rows, same values)."""
     cols = []
     for v in (x, tx, T):
         c, u = pd.factorize(np.asarray(v, dtype=float), use_na_sentinel=False)
@@ -242,9 +247,11 @@ def _bgnbd_stats(x, tx, T, w=None) -> _BGStats:
     ww = np.bincount(kc, weights=w, minlength=len(ku))
     xr, rest = np.divmod(ku, len(txs) * len(Ts))
     txr, Tr = np.divmod(rest, len(Ts))
+    xn = np.bincount(xr, minlength=len(xs))   # >= 1: every distinct x has a row
     return _BGStats(xs, txs, Ts, xr, txr, Tr, ww, np.bincount(xr, weights=ww, minlength=len(xs)),
                     np.bincount(Tr, weights=ww, minlength=len(Ts)),
-                    np.bincount(Tr, weights=ww * xs[xr], minlength=len(Ts)))
+                    np.bincount(Tr, weights=ww * xs[xr], minlength=len(Ts)),
+                    xn, np.r_[0, np.cumsum(xn)[:-1]])
 
 
 def _dot(a, b) -> float:
@@ -276,9 +283,9 @@ def _bgnbd_ll_grad_stats(logp, st: _BGStats):
     iT, itx = 1.0 / (alpha + st.Ts), 1.0 / (alpha + st.txs)
     sum_rxlT = r * _dot(st.nT, lT) + _dot(st.xT, lT)           # sum of w (r+x) log(alpha+T)
     # per row
-    rxr = rx[st.xc]
+    rxr = np.repeat(rx, st.xn)                 # = rx[st.xc] (rows sorted by x)
     dl = lT[st.Tc] - ltx[st.txc]
-    d = c4[st.xc] + rxr * dl
+    d = np.repeat(c4, st.xn) + rxr * dl
     with np.errstate(over="ignore"):
         w4 = 1.0 / (1.0 + np.exp(-d))          # sigmoid(d); 0 for x = 0 (d = -inf)
     ww4 = w * w4
@@ -292,7 +299,7 @@ def _bgnbd_ll_grad_stats(logp, st: _BGStats):
     d_alpha = (N * r / alpha - r * _dot(st.nT, iT) - _dot(st.xT, iT)
                - _dot(ww4 * rxr, itx[st.txc] - iT[st.Tc]))
     dab = digamma(a + b) - digamma(a + b + xs)
-    s4 = np.bincount(st.xc, weights=ww4, minlength=len(xs))   # sum of w * sigmoid(d) per x
+    s4 = np.add.reduceat(ww4, st.xstart)   # sum of w * sigmoid(d) per x (in row order, as bincount)
     d_a = _dot(st.nx, dab) + s4.sum() / a
     d_b = _dot(st.nx, dab + digamma(b + xs) - digamma(b)) - _dot(s4, 1.0 / bx1)
     grad = np.array([d_r * r, d_alpha * alpha, d_a * a, d_b * b])

@@ -112,3 +112,18 @@ def test_bgnbd_likelihood_with_extreme_dropout_odds_matches_the_per_customer_for
         ll, g = clv._bgnbd_ll_grad_stats(np.log(p), st)
         assert np.isfinite(ll) and np.isfinite(g).all()
         assert ll == pytest.approx(clv.bgnbd_loglik(p, s).sum(), rel=1e-12)
+
+
+def test_bgnbd_gradient_from_sorted_rows_matches_differences_of_the_per_customer_formula():
+    s = pd.DataFrame({"frequency": [0, 0, 1, 1, 2, 5, 5, 0.0], "recency": [0, 0, 3, 3, 10, 30, 30, 0.0],
+                      "T": [5, 5, 20, 20, 30, 35, 35, 40.0]})
+    st = clv._bgnbd_stats(*(s[c].to_numpy() for c in ("frequency", "recency", "T")))
+    # rows sorted by x: x = 0 (T 5, 40), 1, 2, 5 -> 2, 1, 1, 1 rows starting at 0, 2, 3, 4
+    assert st.xs[st.xc].tolist() == [0, 0, 1, 2, 5]
+    assert st.xn.tolist() == [2, 1, 1, 1] and st.xstart.tolist() == [0, 2, 3, 4]
+    lp = np.log([0.5, 3.0, 0.8, 2.5])
+    _, g = clv._bgnbd_ll_grad_stats(lp, st)
+    eps = 1e-6
+    num = [(clv.bgnbd_loglik(np.exp(lp + eps * e), s).sum() - clv.bgnbd_loglik(np.exp(lp - eps * e), s).sum())
+           / (2 * eps) for e in np.eye(4)]
+    assert np.allclose(g, num, rtol=1e-6)
