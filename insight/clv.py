@@ -78,9 +78,15 @@ def _customer_days(ccode: np.ndarray, day: np.ndarray, ocode: np.ndarray | None)
         okey[ocode] = key
         if np.array_equal(okey[ocode], key):
             used = np.flatnonzero(okey >= 0)
-            ukey, inv = _unique_inverse(okey[used])
-            pos = np.empty(len(okey), dtype=np.int64)
-            pos[used] = inv
+            packed = _packed_sort(okey[used])
+            if packed is None:
+                ukey, inv = np.unique(okey[used], return_inverse=True)
+                pos = np.empty(len(okey), dtype=np.int64)
+                pos[used] = inv
+            else:   # each used order's transaction written once (no intermediate inverse)
+                ukey, order, gid = packed
+                pos = np.empty(len(okey), dtype=np.int64)
+                pos[used[order]] = gid
             return ukey, span, d0, pos[ocode]
     ukey, inv = _unique_inverse(key)
     return ukey, span, d0, inv
@@ -91,20 +97,31 @@ def _unique_inverse(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     63 bits the row number is packed into the low bits and the keys are sorted with
     ``np.sort`` (a vectorized sort, several times faster than the argsort inside
     ``np.unique``): the packed sort is an argsort."""
-    n = len(key)
-    if n == 0:
+    if len(key) == 0:
         return key.copy(), np.zeros(0, np.int64)
+    packed = _packed_sort(key)
+    if packed is None:
+        return np.unique(key, return_inverse=True)
+    uniq, order, gid = packed
+    inv = np.empty(len(key), dtype=np.int64)
+    inv[order] = gid
+    return uniq, inv
+
+
+def _packed_sort(key: np.ndarray):
+    """``(uniq, order, gid)`` of non-empty int64 ``key``: its distinct values (sorted),
+    the stable argsort ``order`` and the group number ``gid`` of ``key[order]``
+    (so ``inverse[order] = gid``); None when key * len(key) does not fit in 63 bits."""
+    n = len(key)
     lo, hi = int(key.min()), int(key.max())
     bits = max(int(n - 1).bit_length(), 1)
     if lo < 0 or hi >= 1 << (62 - bits):
-        return np.unique(key, return_inverse=True)
+        return None
     packed = np.sort((key.astype(np.int64) << bits) | np.arange(n, dtype=np.int64))
     order = packed & ((1 << bits) - 1)
     sk = packed >> bits
     new = np.r_[True, sk[1:] != sk[:-1]]
-    inv = np.empty(n, dtype=np.int64)
-    inv[order] = np.cumsum(new) - 1
-    return sk[new], inv
+    return sk[new], order, np.cumsum(new) - 1
 
 
 def summary_from_orders(orders: pd.DataFrame, calibration_end=None, freq: str = "W",
@@ -166,9 +183,15 @@ def summary_from_orders(orders: pd.DataFrame, calibration_end=None, freq: str = 
     first_day[tc[first_pos]] = tday[first_pos]
     cal = tday <= cal_end
     # calibration statistics
-    n_cal = np.bincount(tc[cal], minlength=nc)
+    all_cal = bool(cal.all())
+    tcc, tdc = (tc, tday) if all_cal else (tc[cal], tday[cal])
+    n_cal = np.bincount(tcc, minlength=nc)
+    # transactions are sorted by customer then day: a customer's last calibration
+    # day is that of their last calibration transaction (no unbuffered maximum.at)
     last_cal = np.full(nc, np.iinfo(np.int64).min)
-    np.maximum.at(last_cal, tc[cal], tday[cal])
+    if len(tcc):
+        ends = np.flatnonzero(np.r_[tcc[1:] != tcc[:-1], True])
+        last_cal[tcc[ends]] = tdc[ends]
     is_first = np.zeros(len(tc), dtype=bool)
     is_first[first_pos] = True
     rep = cal & ~is_first

@@ -127,3 +127,17 @@ def test_bgnbd_gradient_from_sorted_rows_matches_differences_of_the_per_customer
     num = [(clv.bgnbd_loglik(np.exp(lp + eps * e), s).sum() - clv.bgnbd_loglik(np.exp(lp - eps * e), s).sum())
            / (2 * eps) for e in np.eye(4)]
     assert np.allclose(g, num, rtol=1e-6)
+
+
+def test_summary_recency_is_the_last_calibration_day_per_customer():
+    # a: days 1, 3, 10 (cut at day 5: x = 1, t_x = 2, T = 4, one holdout purchase);
+    # b: days 2, 4 (x = 1, t_x = 2, T = 3); c: day 7 only (after the cut: left out)
+    o = pd.DataFrame({"order_id": ["1", "2", "3", "4", "5", "6"], "customer_id": ["a", "a", "a", "b", "b", "c"],
+                      "order_date": pd.to_datetime(["2024-01-01", "2024-01-03", "2024-01-10", "2024-01-02",
+                                                    "2024-01-04", "2024-01-07"]),
+                      "quantity": 1.0, "unit_price": 1.0}).astype({"order_id": "str", "customer_id": "str"})
+    s = clv.summary_from_orders(o, calibration_end="2024-01-05", observation_end="2024-01-12", freq="D")
+    assert s.index.tolist() == ["a", "b"]
+    assert s[["frequency", "recency", "T", "frequency_holdout"]].to_numpy().tolist() == [[1, 2, 4, 1], [1, 2, 3, 0]]
+    u, order, gid = clv._packed_sort(np.array([7, 3, 7, 1, 3], dtype=np.int64))
+    assert u.tolist() == [1, 3, 7] and order.tolist() == [3, 1, 4, 0, 2] and gid.tolist() == [0, 1, 1, 2, 2]
