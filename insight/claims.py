@@ -137,8 +137,18 @@ def _build_orders_view(ds, as_of):
     if rt is not None and "order_id" in rt.columns:
         oi = _order_rows(ds, ot, "returns")
         ret[oi[oi >= 0]] = True
-    gap = np.where(ot.next_date == _NAT, np.inf, (ot.next_date - ot.date) / _NS_DAY)
-    return ot, asof, late, comp, unres, resolved_t, ret, gap
+    return ot, asof, late, comp, unres, resolved_t, ret, _next_order_gap(ot)
+
+
+def _next_order_gap(ot) -> np.ndarray:
+    """Days (float) from each order of ``ot`` to the customer's next order, inf when
+    none; computed once per order table within :func:`check_all` (two checks use it)."""
+    if _SHARED is None:
+        return np.where(ot.next_date == _NAT, np.inf, (ot.next_date - ot.date) / _NS_DAY)
+    key = ("gap", id(ot))
+    if key not in _SHARED:
+        _SHARED[key] = np.where(ot.next_date == _NAT, np.inf, (ot.next_date - ot.date) / _NS_DAY)
+    return _SHARED[key]
 
 
 # --------------------------------------------------------------------------- (a)
@@ -244,8 +254,9 @@ def negative_vs_positive_weight(ds, *, window_days: int = 180, as_of=None, cap: 
     ot, asof, late, comp, unres, res_t, ret, gap = _orders_view(ds, window_days, as_of)
     good = (late == 0) & ~comp & ~ret
     bad = comp & unres
-    starts = np.r_[True, ot.cust[1:] != ot.cust[:-1]]
-    first_idx = np.maximum.accumulate(np.where(starts, np.arange(len(starts)), 0))
+    # row of each order's customer's first order: ot.seq numbers the orders within a
+    # customer from 0 (rows sorted by customer), so it is row - seq
+    first_idx = np.arange(len(ot.seq)) - ot.seq
 
     def cum_within(flag):
         cs = np.cumsum(flag)
@@ -255,10 +266,9 @@ def negative_vs_positive_weight(ds, *, window_days: int = 180, as_of=None, cap: 
     neg = np.minimum(cum_within(bad.astype(np.int64)), 5)
     observed = ot.date + window_days * _NS_DAY <= asof
     y = (gap <= window_days)[observed]
-    X = np.column_stack([pos[observed], neg[observed]])
-    if observed.sum() < MIN_N or X[:, 1].sum() < 10:
+    if observed.sum() < MIN_N or neg[observed].sum() < 10:
         return _cannot(name, quoted, None, "too few orders after an unresolved complaint", int(observed.sum()))
-    code = X[:, 0] * 6 + X[:, 1]
+    code = (pos * 6 + neg)[observed]   # cell (positive, negative) of each observed order
     # distinct (positive, negative) cells as np.unique(code, return_inverse=True), by counting
     # (codes are small: at most cap * 6 + 5)
     present = np.bincount(code) > 0
@@ -440,7 +450,7 @@ def fast_delivery_repurchase(ds, *, within_days: int = 2, window_days: int = 90,
         return _cannot(name, quoted, "orders.delivered_date")
     ot, d = dd
     asof = _as_of(ds, as_of)
-    gap = np.where(ot.next_date == _NAT, np.inf, (ot.next_date - ot.date) / _NS_DAY)
+    gap = _next_order_gap(ot)
     obs = (d >= 0) & (ot.date + window_days * _NS_DAY <= asof)
     rep = gap <= window_days
     f, s_ = obs & (d <= within_days), obs & (d > within_days)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from insight import claims as cl
 from insight.contract import Dataset
@@ -26,3 +27,48 @@ def test_distinct_customers_counts_ordering_customers_and_prospects_once():
     assert cl._distinct_customers(ds, [s3]) == 0
     for parts in ([s1, s2, s3], [s1], [s2]):
         assert cl._distinct_customers(ds, parts) == pd.concat(parts).dropna().nunique()
+
+
+def test_negative_vs_positive_weight_equals_the_per_order_regression_written_out():
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(5)
+    rows, comp = [], []
+    for c in range(40):
+        day = 0
+        for k in range(12):
+            late = rng.random() < (0.6 if k < 6 else 0.1)   # deliveries improve over time
+            oid = f"o{c}_{k}"
+            rows.append((oid, f"c{c:02d}", day, late))
+            ticket = rng.random() < 0.25   # a ticket on this order, unresolved half of the time
+            if ticket:
+                comp.append((f"t{oid}", oid, f"c{c:02d}", day + 1, rng.random() < 0.5))
+            # a bad experience makes a long gap (no order within 180 days) likelier
+            day += int(rng.choice([20, 250, 250] if late or ticket else [20, 100, 100, 250]))
+    t0 = pd.Timestamp("2020-01-01")
+    d = lambda days: t0 + pd.to_timedelta(np.asarray(days), unit="D")
+    orders = pd.DataFrame({"order_id": [r[0] for r in rows], "customer_id": [r[1] for r in rows],
+                           "order_date": d([r[2] for r in rows]), "quantity": 1.0, "unit_price": 1.0,
+                           "promised_date": d([r[2] + 5 for r in rows]),
+                           "delivered_date": d([r[2] + (9 if r[3] else 3) for r in rows])})
+    complaints = pd.DataFrame({"ticket_id": [x[0] for x in comp], "order_id": [x[1] for x in comp],
+                               "customer_id": [x[2] for x in comp], "opened_at": d([x[3] for x in comp]),
+                               "resolved_at": [pd.NaT if x[4] else t0 + pd.Timedelta(days=x[3] + 2) for x in comp]})
+    orders = orders.astype({"order_id": "str", "customer_id": "str"})
+    complaints = complaints.astype({"ticket_id": "str", "order_id": "str", "customer_id": "str"})
+    claim = cl.negative_vs_positive_weight(Dataset(orders=orders, complaints=complaints))
+    # the same regression, one row per order, counts by a plain cumulative sum per customer
+    o = orders.sort_values(["customer_id", "order_date"]).reset_index(drop=True)
+    tk = complaints.set_index("order_id")
+    has = o["order_id"].isin(tk.index)
+    unres = has & o["order_id"].map(tk["resolved_at"]).isna()
+    good = ((o["delivered_date"] <= o["promised_date"]) & ~has).astype(int)
+    pos = good.groupby(o["customer_id"]).cumsum().clip(upper=20)
+    neg = unres.astype(int).groupby(o["customer_id"]).cumsum().clip(upper=5)
+    nxt = o.groupby("customer_id")["order_date"].shift(-1)
+    y = ((nxt - o["order_date"]).dt.days <= 180).astype(float)
+    obs = o["order_date"] + pd.Timedelta(days=180) <= o["order_date"].max()
+    X = sm.add_constant(np.column_stack([pos[obs], neg[obs]]).astype(float))
+    b = sm.GLM(y[obs].to_numpy(), X, family=sm.families.Binomial()).fit().params
+    assert claim.n == int(obs.sum())
+    assert claim.estimate == pytest.approx(-b[2] / b[1], rel=1e-6)
