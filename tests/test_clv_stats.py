@@ -141,3 +141,19 @@ def test_summary_recency_is_the_last_calibration_day_per_customer():
     assert s[["frequency", "recency", "T", "frequency_holdout"]].to_numpy().tolist() == [[1, 2, 4, 1], [1, 2, 3, 0]]
     u, order, gid = clv._packed_sort(np.array([7, 3, 7, 1, 3], dtype=np.int64))
     assert u.tolist() == [1, 3, 7] and order.tolist() == [3, 1, 4, 0, 2] and gid.tolist() == [0, 1, 1, 2, 2]
+
+
+def test_summary_stats_reused_only_for_equal_arrays():
+    x, tx, T = np.array([0, 1, 2.0]), np.array([0, 3, 5.0]), np.array([6, 6, 9.0])
+    st = clv._summary_stats(x, tx, T)
+    assert clv._summary_stats(x.copy(), tx.copy(), T.copy()) is st
+    tx[1] = 4.0                                    # edited in place: new statistics
+    st2 = clv._summary_stats(x, tx, T)
+    assert st2 is not st and sorted(st2.txs.tolist()) == [0, 4, 5]
+    # covariance after a fit on the same summary uses the same (correct) statistics
+    s = pd.DataFrame({"frequency": [0, 1, 1, 2, 5, 0.0], "recency": [0, 3, 4, 10, 30, 0.0],
+                      "T": [5, 20, 20, 30, 35, 40.0]})
+    p = clv.BGNBDParams(0.5, 3.0, 0.8, 2.5, np.nan, 6)
+    c1 = clv.bgnbd_covariance(p, s)
+    clv._LAST_STATS.clear()
+    assert np.array_equal(clv.bgnbd_covariance(p, s), c1)
