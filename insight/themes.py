@@ -202,6 +202,9 @@ def _match_distinct(folded: list[str]) -> tuple[np.ndarray, np.ndarray, list[str
     return sent[first], theme[first], [kw[i] for i in first]
 
 
+_CHUNK = 100_000   # texts per batch in tag: bounds the peak memory of the match arrays
+
+
 def tag(texts, *, model=None) -> pd.DataFrame:
     """Themes found in each text with aspect-level sentiment.
 
@@ -214,11 +217,27 @@ def tag(texts, *, model=None) -> pd.DataFrame:
 
     Identical texts are split and matched once and identical sentences folded, matched and
     scored once (one :func:`insight.sentiment.predict` call over the distinct sentences that
-    carry a theme)."""
+    carry a theme).  More than 100,000 texts (with unique index labels) are tagged in
+    batches of that size, which bounds the memory of the intermediate arrays; the
+    result is the same as one batch (rows ordered by doc, then theme)."""
+    s = _texts(texts)
+    if len(s) > _CHUNK and s.index.is_unique:
+        parts = [_tag(s.iloc[i:i + _CHUNK], model) for i in range(0, len(s), _CHUNK)]
+        found = [p for p in parts if len(p)]   # (an empty batch's columns are untyped)
+        if not found:
+            return parts[0]
+        out = pd.concat(found, ignore_index=True)
+        # each batch is ordered by (doc, theme), pairs unique across batches: one stable
+        # sort on those keys gives the single-batch order
+        return out.sort_values(["doc", "theme"], kind="stable").reset_index(drop=True)
+    return _tag(s, model)
+
+
+def _tag(s: pd.Series, model) -> pd.DataFrame:
+    """:func:`tag` on one batch."""
     table, patterns = _load()
     cols = ["doc", "theme", "attribute", "sentence", "keyword", "sentiment", "score"]
     empty = pd.DataFrame({c: pd.Series([], dtype="float64" if c == "score" else object) for c in cols})
-    s = _texts(texts)
     ok = s.notna().to_numpy()
     if not ok.any():
         return empty

@@ -261,3 +261,17 @@ def test_scorecard_without_any_signal_keeps_every_column():
     assert list(sc["attribute"]) == ["trust", "reliability", "value", "relevance"]
     assert {"share_latest", "share_previous", "change", "p_value", "significant"} <= set(sc.columns)
     assert (sc["n"] == 0).all()
+
+
+def test_tag_in_batches_equals_one_batch(monkeypatch):
+    # batching (for memory) must not change the rows or their order; index labels
+    # deliberately not in text order
+    texts = pd.Series(["ارسال خیلی دیر بود و غذا سرد رسید", "قیمت گران بود", "بسته بندی عالی بود",
+                       "پیک بد رفتار بود", "ارسال خیلی دیر بود و غذا سرد رسید", None, "سلام"] * 3,
+                      index=[20, 3, 7, 1, 15, 9, 11, 0, 5, 2, 18, 4, 13, 6, 8, 10, 12, 14, 16, 17, 19])
+    one = themes.tag(texts)
+    monkeypatch.setattr(themes, "_CHUNK", 4)
+    pd.testing.assert_frame_equal(themes.tag(texts), one, check_exact=True)
+    assert len(one) > 0
+    none = pd.Series(["سلام", "خوب", None, "باشه", "سلام"])    # no theme in any batch
+    assert themes.tag(none).empty
