@@ -119,20 +119,30 @@ def _per_frame(frame: pd.DataFrame, what, cols, build):
         _FRAMES.move_to_end(key)
         return hit[2]
     value = build()
-    try:   # the entry goes when the frame does (it may hold several 1M-row arrays)
-        ref = weakref.ref(frame, lambda r, key=key: _drop(key, r))
-    except TypeError:  # not weak-referenceable: do not cache
-        return value
-    _FRAMES[key] = (ref, fp, value)
-    while len(_FRAMES) > _FRAMES_MAX:
-        _FRAMES.popitem(last=False)
+    # the entry goes when the frame does (it may hold several 1M-row arrays)
+    _remember(_FRAMES, _FRAMES_MAX, key, frame, fp, value)
     return value
 
 
-def _drop(key, ref) -> None:
-    hit = _FRAMES.get(key)
+def _remember(cache: OrderedDict, limit: int, key, owner, *entry) -> None:
+    """Keep ``(weakref to owner, *entry)`` under ``key`` in the LRU ``cache`` (at most
+    ``limit`` entries) until ``owner`` is collected; nothing is kept for an owner that
+    cannot be weakly referenced."""
+    try:
+        ref = weakref.ref(owner, lambda r, key=key: _forget(cache, key, r))
+    except TypeError:
+        return
+    cache[key] = (ref, *entry)
+    while len(cache) > limit:
+        cache.popitem(last=False)
+
+
+def _forget(cache: OrderedDict, key, ref) -> None:
+    """Drop ``key`` when it still belongs to the collected owner ``ref`` (``id()`` keys
+    are reused by later objects)."""
+    hit = cache.get(key)
     if hit is not None and hit[0] is ref:
-        del _FRAMES[key]
+        cache.pop(key, None)
 
 
 def _same_fp(a, b) -> bool:
@@ -310,20 +320,8 @@ def _short_ids(uniques) -> _ShortIds | None:
             pass
         return hit[2]
     m = _ShortIds.build(ua)
-    try:   # the entry goes when the Index does (a table may hold a few MB)
-        ref = weakref.ref(uniques, lambda r, key=key: _drop_short(key, r))
-    except TypeError:  # not weak-referenceable: do not cache
-        return m
-    _SHORT[key] = (ref, ua, m)
-    while len(_SHORT) > _SHORT_MAX:
-        _SHORT.popitem(last=False)
+    _remember(_SHORT, _SHORT_MAX, key, uniques, ua, m)   # goes with the Index (a few MB)
     return m
-
-
-def _drop_short(key, ref) -> None:
-    hit = _SHORT.get(key)
-    if hit is not None and hit[0] is ref:
-        _SHORT.pop(key, None)
 
 
 def _arrow_text(x):
