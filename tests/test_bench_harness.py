@@ -33,6 +33,16 @@ def test_harness_runs_tiny(tmp_path):
     rfm = res["stages"]["rfm"]
     assert len(rfm["seconds_all"]) == 2 and rfm["seconds"] == min(rfm["seconds_all"])
     assert res["peak_rss_mb"] >= max(s["peak_rss_mb"] for s in res["stages"].values())
+    # the same tabular stages in one report process (load, prepare, then each analysis):
+    # tabular_s is the sum of each step's best run there; the isolated forks' sum is kept too
+    rp = res["report_process"]
+    assert rp["status"] == "ok" and rp["repeat"] == 2
+    tabular = [n for n, st in res["stages"].items() if st.get("kind") == "tabular" and n != "prepare"]
+    assert set(rp["stages"]) == {"prepare", *tabular}
+    assert all(len(st["seconds_all"]) == 2 and st["seconds"] == min(st["seconds_all"]) for st in rp["stages"].values())
+    assert res["tabular_s"] == rp["total_s"] == round(sum(st["seconds"] for st in rp["stages"].values()), 4)
+    assert res["tabular_isolated_s"] > 0 and "tabular_isolated_over_read" in res["ratios"]
+    assert res["peak_rss_mb"] >= rp["peak_rss_mb"]
 
 
 def test_stage_failure_is_recorded_not_raised(monkeypatch):
