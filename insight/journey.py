@@ -65,10 +65,12 @@ _NAT = np.iinfo(np.int64).min
 
 @dataclass(frozen=True, eq=False)
 class OrderTable:
-    """Order-level arrays (one row per order), sorted by customer then date."""
-    order_id: np.ndarray
+    """Order-level arrays (one row per order), sorted by customer then date.
+
+    The ids are kept as Arrow-backed indexes (:meth:`order_index`, :meth:`customer_index`);
+    ``order_id`` and ``customers`` (numpy object arrays of the same ids) are made on first
+    use: 0.6M Python strings cost ~0.05 s and most analyses only need the codes."""
     cust: np.ndarray          # customer code (into ``customers``)
-    customers: np.ndarray     # customer ids (str), sorted
     date: np.ndarray          # int64 ns
     promised: np.ndarray      # int64 ns (NaT = min int)
     delivered: np.ndarray     # int64 ns
@@ -77,17 +79,30 @@ class OrderTable:
     next_date: np.ndarray     # next order date of the same customer (NaT when none)
     _idx: dict = field(default_factory=dict, repr=False)
 
+    @property
+    def order_id(self) -> np.ndarray:
+        """Order ids (str objects), one per row."""
+        if "order_id" not in self._idx:
+            self._idx["order_id"] = np.asarray(self.order_index(), dtype=object)
+        return self._idx["order_id"]
+
+    @property
+    def customers(self) -> np.ndarray:
+        """Customer ids (str objects), sorted; ``cust`` codes index them."""
+        if "customers" not in self._idx:
+            self._idx["customers"] = np.asarray(self.customer_index(), dtype=object)
+        return self._idx["customers"]
+
+    @property
+    def n_customers(self) -> int:
+        """``len(self.customers)`` without making the id strings."""
+        return len(self.customer_index())
+
     def order_index(self) -> pd.Index:
-        """pd.Index of order ids (built once; hashing strings is the costly part)."""
-        if "o" not in self._idx:
-            self._idx["o"] = pd.Index(self.order_id)
-            self._idx["o"].is_unique  # noqa: B018 -- warm the uniqueness cache
+        """pd.Index of order ids (the Arrow strings of the orders frame)."""
         return self._idx["o"]
 
     def customer_index(self) -> pd.Index:
-        if "c" not in self._idx:
-            self._idx["c"] = pd.Index(self.customers)
-            self._idx["c"].is_unique  # noqa: B018
         return self._idx["c"]
 
     def lookup(self, values_list, col: str) -> list[np.ndarray]:
@@ -214,75 +229,142 @@ def _order_table(orders: pd.DataFrame, customers=None) -> OrderTable:
     # rest is integer work on the line arrays
     oc_all, oids_all = _ev.codes(orders, "order_id")
     cc_all, cids_all = _ev.codes(orders, "customer_id")
-    keep = None
+    drop = None
     if "status" in orders.columns:
         sc, su = _ev.codes(orders, "status")
         canc = np.r_[np.asarray(pd.Index(su).astype("str").str.lower() == "cancelled"), False]
-        drop = canc[sc]
-        if drop.any():
-            keep = ~drop
-    sel = (lambda a: a) if keep is None else (lambda a: a[keep])
-    ocode_k = sel(oc_all)
-    # orders coded by first appearance among the kept lines (as pd.factorize on them)
-    first = np.full(len(oids_all), len(oc_all), dtype=np.int64)
-    rows = np.flatnonzero(ocode_k >= 0)
-    np.minimum.at(first, ocode_k[rows], rows)
-    present = np.flatnonzero(first < len(oc_all))
-    present = present[np.argsort(first[present], kind="stable")]
-    remap = np.full(len(oids_all), -1, dtype=np.int64)
-    remap[present] = np.arange(len(present))
-    ok_line = ocode_k >= 0
-    ocode = remap[ocode_k[ok_line]]
-    oids = oids_all.take(present)
-    no = len(present)
-    cline = sel(cc_all)[ok_line]
+        if canc.any():
+            drop = canc[sc]
+            if not drop.any():
+                drop = None
+    # per order: its code in oids_all, customer code in cids_all (-1 = none), date,
+    # promised, delivered (int64 ns), value; ``sub`` picks the table's orders from them;
+    # ``cline``: the customer codes of the kept lines (None: those of the orders)
+    per = _orders_from_frame_cache(orders, oc_all, cc_all, drop)
+    if per is None:
+        per = _orders_from_lines(orders, oc_all, len(oids_all), cc_all, drop)
+    rows, sub, ocust, date, prom, deliv, value, cline = per
+    pick = (lambda a: a) if sub is None else (lambda a: a[sub])
+    ocust_k = pick(ocust)
+    if cline is None:                         # each order's lines have its customer
+        cline = ocust_k
     if customers is None:   # sorted ids of the customers on kept lines
-        used = np.zeros(len(cids_all), bool)
-        used[cline[cline >= 0]] = True
-        uc = np.flatnonzero(used)
-        cidx = cids_all.take(uc)
-        srt_c = _argsort_str(cidx)
-        cidx = cidx.take(srt_c)
+        used = np.zeros(len(cids_all) + 1, bool)
+        used[cline] = True                    # -1 (no customer id) -> the spare slot
+        uc = np.flatnonzero(used[:-1])
+        uc = uc[_argsort_ids(cids_all, uc)]
+        cidx = cids_all if len(uc) == len(cids_all) and (uc[1:] > uc[:-1]).all() else cids_all.take(uc)
         cmap = np.full(len(cids_all) + 1, -1, dtype=np.int64)
-        cmap[uc[srt_c]] = np.arange(len(uc))
-        ccode_line = cmap[cline]          # -1 (missing id) -> cmap[-1] = -1
-        cust_ids = np.asarray(cidx, dtype=object)
+        cmap[uc] = np.arange(len(uc))
+        extra = {}
     else:
         cust_ids = np.asarray(customers, dtype=object)
         cidx = pd.Index(cust_ids)
-        ccode_line = _ev.lookup(sel(orders["customer_id"])[ok_line] if keep is not None
-                                else orders["customer_id"][ok_line], cidx)
-        if (ccode_line < 0).any():
+        cmap = np.r_[_ev.lookup(cids_all, cidx), -1]
+        if (cmap[cline] < 0).any():
             raise ValueError("orders has customer ids outside the given customers")
-    line = lambda c: sel(_ns(orders[c]))[ok_line]
-    d = line("order_date")
+        extra = {"customers": cust_ids}
+    cust_k = cmap[ocust_k]                    # -1 (missing id) -> cmap[-1] = -1
+    date_k = pick(date)
+    no = len(rows)
+    srt = _sort_order(cust_k, date_k, np.zeros(no, dtype=np.int8))   # = np.lexsort((date, cust))
+    p = srt if sub is None else sub[srt]      # one gather per array from the per-order values
+    cust, date = cust_k[srt], date_k[srt]
+    prom, deliv, value = prom[p], deliv[p], value[p]
+    oidx = oids_all.take(rows[srt])
+    brk = cust[1:] != cust[:-1]               # a new customer starts at i + 1
+    start = np.flatnonzero(np.r_[True, brk])
+    seq = np.arange(no) - np.repeat(start, np.diff(np.r_[start, no]))
+    nxt = np.empty(no, dtype=np.int64)        # the next row's date within the customer
+    nxt[:-1] = date[1:]
+    nxt[-1:] = _NAT
+    nxt[:-1][brk] = _NAT
+    idx = {"o": pd.Index(oidx, copy=False), "c": pd.Index(cidx, copy=False), **extra}
+    return OrderTable(cust, date, prom, deliv, value, seq, nxt, idx)
+
+
+def _line_values(orders: pd.DataFrame) -> np.ndarray | None:
+    """quantity * unit_price per line (NaN -> 0), None without those columns."""
+    if "quantity" not in orders.columns or "unit_price" not in orders.columns:
+        return None
+    v = orders["quantity"].to_numpy(dtype=float) * orders["unit_price"].to_numpy(dtype=float)
+    return np.nan_to_num(v, copy=False)
+
+
+def _orders_from_frame_cache(orders, oc, cc, drop):
+    """The per-order values of :func:`_order_table` from what :mod:`insight._events`
+    keeps per orders frame (``order_numbers``, ``order_customers``: over all lines, in
+    order-code order), when they equal the reductions over the kept lines: every line
+    has an order id and an order date (those skip NaT, the table's earliest date does
+    not), an order's lines are all cancelled or none is, and all lines of an order have
+    its customer.  Then the kept orders, in code order, are also in order of first
+    kept line.  None otherwise."""
+    if not len(oc) or oc.min() < 0 or _ns(orders["order_date"]).min() == _NAT:
+        return None
+    num = _ev.order_numbers(orders)
+    occ = _ev.order_customers(orders)
+    if not np.array_equal(occ[oc], cc):
+        return None
+    sub = None
+    if drop is not None:
+        gone = num["status"] == 1                 # every line cancelled
+        hit = np.zeros(len(occ), bool)
+        hit[oc[drop]] = True
+        if not np.array_equal(hit, gone):         # an order with some lines cancelled
+            return None
+        sub = np.flatnonzero(~gone)
+    rows = np.arange(len(occ)) if sub is None else sub
+    nat = np.full(len(occ), _NAT)
+    v = _line_values(orders)
+    value = np.full(len(occ), np.nan) if v is None else np.bincount(oc, weights=v, minlength=len(occ))
+    # (the sums add the same lines in the same order as over the kept lines)
+    return (rows, sub, occ, num["order_date"], num.get("promised_date", nat),
+            num.get("delivered_date", nat), value, None)
+
+
+def _orders_from_lines(orders, oc_all, n_codes, cc_all, drop):
+    """The per-order values of :func:`_order_table` reduced from the kept lines: orders
+    numbered by first appearance among them (as pd.factorize on them), each order's
+    customer from its last kept line, earliest order date, latest promised / delivered
+    date and summed value."""
+    keep = None if drop is None else ~drop
+    sel = (lambda a: a) if keep is None else (lambda a: a[keep])
+    ocode_k = sel(oc_all)
+    first = np.full(n_codes, len(oc_all), dtype=np.int64)
+    ok_line = ocode_k >= 0
+    rws = np.flatnonzero(ok_line)
+    np.minimum.at(first, ocode_k[rws], rws)
+    present = np.flatnonzero(first < len(oc_all))
+    present = present[np.argsort(first[present], kind="stable")]
+    remap = np.full(len(first), -1, dtype=np.int64)
+    remap[present] = np.arange(len(present))
+    ocode = remap[ocode_k[ok_line]]
+    no = len(present)
+    line = lambda a: sel(a)[ok_line]
+    cline = line(cc_all)
+    ocust = np.empty(no, dtype=np.int64)
+    ocust[ocode] = cline
     date = np.full(no, np.iinfo(np.int64).max)
-    np.minimum.at(date, ocode, d)
-    cust = np.empty(no, dtype=np.int64)
-    cust[ocode] = ccode_line
+    np.minimum.at(date, ocode, line(_ns(orders["order_date"])))
     prom = np.full(no, _NAT)
     deliv = np.full(no, _NAT)
     if "promised_date" in orders.columns:
-        np.maximum.at(prom, ocode, line("promised_date"))
+        np.maximum.at(prom, ocode, line(_ns(orders["promised_date"])))
     if "delivered_date" in orders.columns:
-        np.maximum.at(deliv, ocode, line("delivered_date"))
-    if "quantity" in orders.columns and "unit_price" in orders.columns:
-        q = sel(orders["quantity"].to_numpy(dtype=float))[ok_line]
-        pr = sel(orders["unit_price"].to_numpy(dtype=float))[ok_line]
-        value = np.bincount(ocode, weights=np.nan_to_num(q * pr), minlength=no)
-    else:
-        value = np.full(no, np.nan)
-    srt = _sort_order(cust, date, np.zeros(no, dtype=np.int64))   # = np.lexsort((date, cust))
-    cust, date, prom, deliv, value = cust[srt], date[srt], prom[srt], deliv[srt], value[srt]
-    oidx = oids.take(srt)
-    oid = np.asarray(oidx, dtype=object)
-    newc = np.r_[True, cust[1:] != cust[:-1]]
-    start = np.flatnonzero(newc)
-    seq = np.arange(no) - np.repeat(start, np.diff(np.r_[start, no]))
-    lastc = np.r_[cust[1:] != cust[:-1], True]
-    nxt = np.where(lastc, _NAT, np.r_[date[1:], _NAT])
-    idx = {"o": pd.Index(oidx, copy=False), "c": pd.Index(cidx, copy=False)}
-    return OrderTable(oid, cust, cust_ids, date, prom, deliv, value, seq, nxt, idx)
+        np.maximum.at(deliv, ocode, line(_ns(orders["delivered_date"])))
+    v = _line_values(orders)
+    value = np.full(no, np.nan) if v is None else np.bincount(ocode, weights=line(v), minlength=no)
+    return present, None, ocust, date, prom, deliv, value, cline
+
+
+def _argsort_ids(ids: pd.Index, rows: np.ndarray) -> np.ndarray:
+    """The order of ``ids[rows]`` (distinct string ids) as strings: the short ids' uint64
+    numbers of all ``ids`` (made once, no take of the strings) when they have them;
+    distinct keys need no stable sort."""
+    keys = _ev.short_id_keys(ids)
+    if keys is not None:
+        return np.argsort(keys if len(rows) == len(ids) else keys[rows])
+    return _argsort_str(ids.take(rows))
 
 
 def _argsort_str(idx: pd.Index) -> np.ndarray:
@@ -453,7 +535,7 @@ def event_log(ds, *, churn_days: int = 180, as_of=None) -> pd.DataFrame:
         raw = np.concatenate(unknown_ids)
         u, inv = np.unique(raw, return_inverse=True)
         neg = c <= -2
-        c[neg] = len(ot.customers) + inv[-2 - c[neg]]
+        c[neg] = ot.n_customers + inv[-2 - c[neg]]
     t = np.concatenate(ts)
     e = np.concatenate(ev)
     oi = np.concatenate(oix)

@@ -74,7 +74,7 @@ def cohorts(orders: pd.DataFrame, period: str = "month", calendar: str = "jalali
     # the order table is sorted by customer, then date, and the period index grows with
     # the date: a customer's first row holds its first period, and the distinct
     # (customer, period) pairs are the rows where either changes (no sort, no hash)
-    first = np.full(len(ot.customers), np.iinfo(np.int64).max)
+    first = np.full(ot.n_customers, np.iinfo(np.int64).max)
     head = np.flatnonzero(ot.seq == 0)
     first[ot.cust[head]] = mi[head]
     pmin = first.min()
@@ -123,7 +123,7 @@ def _first_experience(ds, as_of) -> dict:
     ot = order_table(ds.orders)
     asof = _as_of(ds, as_of)
     f = ot.seq == 0
-    nc = len(ot.customers)
+    nc = ot.n_customers
     fc = ot.cust[f]
     fdate = np.full(nc, _NAT)
     fdate[fc] = ot.date[f]
