@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from insight import _events as _ev
 from insight._events import order_level
@@ -109,6 +110,48 @@ def _orders_delivered_after(orders: pd.DataFrame, start) -> pd.DataFrame:
     return pd.DataFrame({c: orders[c].iloc[rows] for c in cols})   # only the columns used
 
 
+def _take(s: pd.Series, rows: np.ndarray) -> pd.Series:
+    """``s.iloc[rows]`` for increasing ``rows``.  A str column of several Arrow chunks is
+    taken chunk by chunk: Arrow's take on a chunked string array first concatenates the
+    chunks (a copy of the whole column, ~25 MB for the review texts, page faults and
+    all) to pick a few thousand rows."""
+    arr = s.array
+    ca = getattr(arr, "_pa_array", None)
+    if (not isinstance(arr, pd.arrays.ArrowStringArray) or not isinstance(ca, pa.ChunkedArray)
+            or ca.num_chunks < 2 or (len(rows) > 1 and (np.diff(rows) <= 0).any())):
+        return s.iloc[rows]
+    bounds = np.cumsum([0] + [len(c) for c in ca.chunks])
+    cut = np.searchsorted(rows, bounds)          # rows of chunk i: rows[cut[i]:cut[i + 1]]
+    parts = [c.take(pa.array(rows[cut[i]:cut[i + 1]] - bounds[i]))
+             for i, c in enumerate(ca.chunks) if cut[i + 1] > cut[i]]
+    out = pa.chunked_array(parts, type=ca.type)
+    return pd.Series(type(arr)(out, dtype=s.dtype), index=s.index[rows], name=s.name, copy=False)
+
+
+def _naive(*xs) -> bool:
+    """Every date column / Timestamp is tz-naive datetime64 (the int64 ns paths apply)."""
+    return all(getattr(getattr(x, "dtype", x), "tz", None) is None
+               and (isinstance(x, pd.Timestamp) or getattr(x.dtype, "kind", "") == "M") for x in xs)
+
+
+def _late_orders(orders: pd.DataFrame, start, as_of) -> pd.DataFrame:
+    """The late orders (delivered on a later calendar day than promised) delivered in
+    (``start``, ``as_of``], as :func:`order_level` rows of the orders delivered after
+    ``start`` give them (customer of the first line with one, latest line's dates):
+    ``customer_id`` (NaN when no line has one) and ``delivered_date``.  From the cached
+    per-order numbers (``insight._events.order_numbers``): no frame of the recent lines."""
+    num = _ev.order_numbers(orders)
+    _, cu = _ev.codes(orders, "customer_id")
+    dl, pr = num["delivered_date"], num["promised_date"]
+    lo, hi = pd.Timestamp(start).as_unit("ns").value, pd.Timestamp(as_of).as_unit("ns").value
+    day = _ev.DAY.value
+    # NaT (int64 min) is never after ``start``; floor division by a day = normalize
+    late = np.flatnonzero((dl > lo) & (dl <= hi) & (pr != _ev._NAT) & (dl // day > pr // day))
+    return pd.DataFrame({"customer_id": pd.Series(cu.array.take(_ev.order_customers(orders)[late],
+                                                                allow_fill=True)),
+                         "delivered_date": pd.Series(dl[late].view("datetime64[ns]"))})
+
+
 def _signals(t: dict, as_of: pd.Timestamp, start=None) -> pd.DataFrame:
     """All bad events: customer_id, event_date, reason, text.  With ``start``, only the
     events with ``start < event_date <= as_of`` (the rest are never built)."""
@@ -139,14 +182,18 @@ def _signals(t: dict, as_of: pd.Timestamp, start=None) -> pd.DataFrame:
             mask_ = mask_ & _in_window(df[date], start, as_of)
         if not mask_.any():
             return
-        used = [c for c in ("customer_id", "order_id", date, text) if c and c in df.columns]
         rows = np.flatnonzero(np.asarray(mask_, dtype=bool))
-        d = pd.DataFrame({c: df[c].iloc[rows] for c in dict.fromkeys(used)})  # only the columns used
+        # only the columns used, of the flagged rows (order_id only to fill missing customers)
+        d = pd.DataFrame({c: _take(df[c], rows) for c in dict.fromkeys(("customer_id", date))
+                          if c in df.columns}, index=df.index[rows])
+        if "order_id" in df.columns and ("customer_id" not in d.columns or d["customer_id"].isna().any()):
+            d["order_id"] = _take(df["order_id"], rows)
         cd = cust(d)
+        tx = _take(df[text], rows) if text and text in df.columns else None
         parts.append(pd.DataFrame({
             "customer_id": cd.astype("str").where(cd.notna()),
             "event_date": d[date].astype("datetime64[ns]"), "reason": reason,
-            "text": d[text].astype("str").where(d[text].notna()) if text and text in d.columns
+            "text": tx.astype("str").where(tx.notna()) if tx is not None
             else pd.Series(np.nan, index=d.index, dtype="str")}))
 
     rv = t["reviews"]
@@ -169,9 +216,14 @@ def _signals(t: dict, as_of: pd.Timestamp, start=None) -> pd.DataFrame:
             pd.Series(True, index=cp.index)
         add(cp, open_, "opened_at", "unresolved_complaint", "text")
     if orders is not None and {"promised_date", "delivered_date"} <= set(orders.columns):
-        o = order_level(orders if start is None else _orders_delivered_after(orders, start))
-        late = (o["delivered_date"].dt.normalize() > o["promised_date"].dt.normalize())
-        add(o, late, "delivered_date", "late_delivery")
+        if start is not None and _naive(orders["delivered_date"], orders["promised_date"],
+                                        pd.Timestamp(start), pd.Timestamp(as_of)):
+            o = _late_orders(orders, start, as_of)
+            add(o, pd.Series(True, index=o.index), "delivered_date", "late_delivery")
+        else:
+            o = order_level(orders if start is None else _orders_delivered_after(orders, start))
+            late = (o["delivered_date"].dt.normalize() > o["promised_date"].dt.normalize())
+            add(o, late, "delivered_date", "late_delivery")
     rt = t["returns"]
     if rt is not None and len(rt):
         add(rt, pd.Series(True, index=rt.index), "return_date", "return", "reason_text")
@@ -224,23 +276,36 @@ def _spend(orders: pd.DataFrame, customers: pd.Index, as_of: pd.Timestamp) -> pd
     # position in ``customers`` of each coded id (hashing the few listed ids, not all ids);
     # the appended -1 is for lines without an id
     where = np.r_[_ev.lookup(pd.Series(cu, dtype="str"), pd.Index(customers, dtype="str")), -1]
-    m = (where[cc] >= 0) & (od > lo) & (od <= hi)
+    # the listed customers' lines first (one boolean gather over all lines), then the
+    # date and status tests on those few lines only (same rows, same order)
+    rows = np.flatnonzero((where >= 0)[cc])
+    d = od[rows]
+    m = (d > lo) & (d <= hi)
     if "status" in orders.columns:
         sc, su = _ev.codes(orders, "status")
         canc = np.r_[np.asarray(pd.Index(su).astype("str").str.lower() == "cancelled"), False]
-        m &= ~canc[sc]
-    rows = np.flatnonzero(m)
+        m &= ~canc[sc[rows]]
+    rows = rows[m]
     q = orders["quantity"].to_numpy(dtype=float)[rows]
     p = orders["unit_price"].to_numpy(dtype=float)[rows]
     spend = pd.Series(q * p).groupby(where[cc[rows]]).sum()
     return pd.Series(spend.reindex(np.arange(len(customers))).fillna(0.0).to_numpy(), index=customers)
 
 
+def _max_date(s: pd.Series):
+    """``s.max()``; a naive datetime64[ns] column as its int64 view (NaT is int64 min, so
+    the plain maximum skips it): no NaT mask and masked copy of 1M dates."""
+    if s.dtype != "datetime64[ns]" or not len(s):
+        return s.max()
+    m = s.to_numpy().view(np.int64).max()
+    return pd.NaT if m == _ev._NAT else pd.Timestamp(np.datetime64(int(m), "ns"))
+
+
 def _latest_date(t: dict) -> pd.Timestamp:
     cols = {"orders": ["order_date", "delivered_date"], "returns": ["return_date"],
             "complaints": ["opened_at", "resolved_at"], "reviews": ["created_at"],
             "surveys": ["submitted_at"]}
-    found = [t[n][c].max() for n, cs in cols.items() if t[n] is not None for c in cs
+    found = [_max_date(t[n][c]) for n, cs in cols.items() if t[n] is not None for c in cs
              if c in t[n].columns]
     found = [d for d in found if pd.notna(d)]
     if not found:
@@ -273,8 +338,11 @@ def followup_list(ds_or_tables, *, as_of=None, days: int = 14, value: pd.Series 
     cp = t["complaints"]
     if cp is not None and "resolved_at" in cp.columns and len(cp):
         listed = pd.Index(ev["customer_id"].unique(), dtype="str")
-        r = cp[cp["resolved_at"].notna() & (cp["resolved_at"] <= as_of)
-               & (_ev.lookup(cp["customer_id"], listed) >= 0)]
+        rows = np.flatnonzero((cp["resolved_at"].notna() & (cp["resolved_at"] <= as_of)).to_numpy()
+                              & (_ev.lookup(cp["customer_id"], listed) >= 0))
+        # the two columns used, not every column of the tickets (their texts)
+        r = pd.DataFrame({"customer_id": _take(cp["customer_id"], rows),
+                          "resolved_at": cp["resolved_at"].iloc[rows]})
         last_contact = r.groupby("customer_id")["resolved_at"].max().astype("datetime64[ns]")
     else:
         last_contact = pd.Series(dtype="datetime64[ns]")

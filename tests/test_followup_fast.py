@@ -44,3 +44,51 @@ def test_followup_list_empty_keeps_columns():
     assert list(out.columns) == ["rank", "customer_id", "value", "value_source", "signals", "reasons",
                                  "reason_codes", "first_event", "last_event", "days_since", "last_contact",
                                  "excerpt"]
+
+
+def test_take_chunk_by_chunk_matches_iloc():
+    import pyarrow as pa
+
+    ca = pa.chunked_array([pa.array(["a", None, "c"]), pa.array([], pa.large_string()).cast(pa.string()),
+                           pa.array(["d", "e"])])
+    s = pd.Series(pd.arrays.ArrowStringArray(ca, dtype=pd.StringDtype("pyarrow", na_value=np.nan)),
+                  index=[10, 11, 12, 13, 14], name="x")
+    got = F._take(s, np.array([1, 2, 4]))
+    assert got.dtype == s.dtype and got.name == "x" and got.index.tolist() == [11, 12, 14]
+    assert pd.isna(got.iloc[0]) and got.iloc[1:].tolist() == ["c", "e"]
+    assert len(F._take(s, np.array([], dtype=np.int64))) == 0
+    back = F._take(s, np.array([4, 0]))          # not increasing: plain iloc
+    assert back.tolist() == ["e", "a"]
+
+
+def test_late_orders_from_order_numbers():
+    def T(v):
+        return pd.to_datetime(v, format="ISO8601")
+    orders = pd.DataFrame({
+        # o1: lines promised 3/10 and 3/12, delivered 3/12 23:00 and 3/11 -> latest 3/12 vs 3/12: on time
+        # o2: delivered 3/14 00:30, promised 3/13 23:59 -> late (next calendar day); first line
+        #     has no customer, the second one does
+        # o3: late but delivered before the window; o4: late, no customer on any line
+        # o5: late, delivered after as_of
+        "order_id": ["o1", "o1", "o2", "o2", "o3", "o4", "o5"],
+        "customer_id": ["a", "a", None, "b", "c", None, "d"],
+        "order_date": T(["2024-03-01"] * 7),
+        "promised_date": T(["2024-03-10", "2024-03-12", "2024-03-13 23:59", None, "2024-03-01",
+                            "2024-03-10", "2024-03-10"]),
+        "delivered_date": T(["2024-03-12 23:00", "2024-03-11", "2024-03-14 00:30", None, "2024-03-05",
+                             "2024-03-15", "2024-03-25"])})
+    got = F._late_orders(orders, pd.Timestamp("2024-03-10"), pd.Timestamp("2024-03-20"))
+    assert got["customer_id"].tolist()[0] == "b" and pd.isna(got["customer_id"].iloc[1])
+    assert got["delivered_date"].tolist() == [T("2024-03-14 00:30"), T("2024-03-15")]
+    # through _signals: the customer-less order is dropped, as order_level + dropna did
+    ev = F._signals({"orders": orders, "reviews": None, "surveys": None, "complaints": None,
+                     "returns": None}, pd.Timestamp("2024-03-20"), pd.Timestamp("2024-03-10"))
+    assert ev[["customer_id", "reason"]].values.tolist() == [["b", "late_delivery"]]
+
+
+def test_max_date_int_view():
+    T = pd.to_datetime
+    s = pd.Series(T(["2024-01-02", None, "2024-03-04 05:06:07.000000009"], format="mixed"))
+    assert F._max_date(s) == T("2024-03-04 05:06:07.000000009") and F._max_date(s).unit == "ns"
+    assert F._max_date(pd.Series(T([None, None])).astype("datetime64[ns]")) is pd.NaT
+    assert F._max_date(pd.Series([], dtype="datetime64[ns]")) is pd.NaT
