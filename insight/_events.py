@@ -455,8 +455,14 @@ def first_of_each(keys: np.ndarray) -> np.ndarray:
         return np.arange(len(keys))
     dv = s[1:][dup]
     dv = dv[np.r_[True, dv[1:] != dv[:-1]]]
-    at = np.minimum(np.searchsorted(dv, keys), len(dv) - 1)
-    repeated = np.flatnonzero(dv[at] == keys)
+    # only keys whose low bits are those of a repeated value can be one: a bitmap of
+    # those bits picks the candidates in one gather, and only they are binary-searched
+    mask = np.int64((1 << max(16, (8 * len(dv)).bit_length())) - 1)
+    maybe = np.zeros(int(mask) + 1, bool)
+    maybe[dv & mask] = True
+    cand = np.flatnonzero(maybe[keys & mask])
+    at = np.minimum(np.searchsorted(dv, keys[cand]), len(dv) - 1)
+    repeated = cand[dv[at] == keys[cand]]
     c, u = pd.factorize(keys[repeated])
     keep = np.ones(len(keys), bool)
     keep[repeated] = False

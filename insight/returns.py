@@ -12,8 +12,8 @@ import pandas as pd
 
 from insight import stats as st
 from insight._events import (_per_frame, codes, first_of_each, first_per_customer, group_first,
-                             group_min_max, lookup_codes, need, next_order_after, ns_int,
-                             order_customers, repurchase_flags)
+                             lookup_codes, need, next_order_after, order_customers,
+                             order_numbers, repurchase_flags)
 from insight.stats import ALPHA, RateComparison
 
 __all__ = ["rates", "reasons", "repurchase_after_return"]
@@ -191,9 +191,10 @@ def repurchase_after_return(orders: pd.DataFrame, returns: pd.DataFrame, window_
     """
     need(returns, ["order_id"], "returns")
     need(orders, ["order_id", "customer_id", "order_date"], "orders")
-    # per order (code of codes(orders, "order_id")): first order date and customer code
-    g, oids = codes(orders, "order_id")
-    od = group_min_max(ns_int(orders["order_date"]), g, len(oids), "min")
+    # per order (code of codes(orders, "order_id")): first order date (the cached
+    # order_numbers) and customer code
+    _, oids = codes(orders, "order_id")
+    od = order_numbers(orders)["order_date"]
     cust = order_customers(orders)
     first = first_per_customer(cust, od)    # each customer's first order (order code)
     ret = np.zeros(len(oids) + 1, bool)

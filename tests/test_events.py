@@ -101,6 +101,15 @@ def test_first_of_each_matches_unique():
     assert E.first_of_each(np.array([5, 3, 5, 7, 3, 3, -1])).tolist() == [0, 1, 3, 6]
 
 
+def test_first_of_each_low_bit_collisions():
+    # 5 repeats; 5 + 2**16 and 5 + 2**20 share its low 16 bits (the candidates' bitmap)
+    # but occur once, as does the negative -2**16 + 5: only the repeats are dropped
+    k = np.array([5, 5 + 2**16, 5, 5 + 2**20, -(2**16) + 5, 5, 7, 7], dtype=np.int64)
+    assert E.first_of_each(k).tolist() == [0, 1, 3, 4, 6]
+    big = np.r_[np.arange(0, 2**40, 2**24), np.arange(0, 2**40, 2**24)[::3]].astype(np.int64)
+    assert E.first_of_each(big).tolist() == list(range(2**16))
+
+
 def test_cache_entries_go_with_the_frame(lines):
     import gc
 

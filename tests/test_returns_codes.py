@@ -66,3 +66,22 @@ def test_repurchase_after_return_first_orders(lines, rets):
     # later -> yes), c3 o4 (kept: o5 on 03-01 is 58 days later -> no)
     assert rates.loc["returned", ["k", "n"]].tolist() == [0, 1]
     assert rates.loc["kept", ["k", "n"]].tolist() == [1, 2]
+
+
+def test_repurchase_after_return_counts_from_each_orders_first_line():
+    # o1's lines 01-10 and 01-01: it was placed 01-01, the earliest line; o3 has a line
+    # without a date: it was placed 01-05.  Window 20 days, as_of 01-25: only orders
+    # placed by 01-05 are observed (o1 would not be, dated 01-10)
+    lines = pd.DataFrame({
+        "order_id": ["o1", "o1", "o2", "o3", "o3", "o4"],
+        "customer_id": ["c1", "c1", "c1", "c2", "c2", "c2"],
+        "order_date": T(["2024-01-10", "2024-01-01", "2024-01-25", None, "2024-01-05",
+                         "2024-01-20"]),
+        "product_id": "p1"})
+    rets = pd.DataFrame({"return_id": ["r1"], "order_id": ["o1"], "product_id": ["p1"]})
+    r = R.repurchase_after_return(lines, rets, window_days=20, as_of="2024-01-25")
+    rates = r.rates.set_index("group")
+    # c1: next line after 01-01 is o1's own 01-10 line (9 days); c2: o4, 15 days after 01-05
+    assert rates.loc["returned", ["k", "n"]].tolist() == [1, 1]
+    assert rates.loc["kept", ["k", "n"]].tolist() == [1, 1]
+    assert r.extra["unobserved"] == 0
