@@ -152,38 +152,16 @@ _OT_COLS = ("order_id", "customer_id", "status", "order_date", "promised_date", 
 
 
 def _ot_fingerprint(orders: pd.DataFrame):
-    """Changes when a column the order table reads is replaced or edited in place:
-    Arrow (str) columns are immutable, so their array identity is enough; numpy columns
-    get a content checksum instead (wrapping sums of the int64 view: any single edited
-    value changes them)."""
-    fp = [tuple(orders.columns), len(orders)]
-    for c in _OT_COLS:
-        if c not in orders.columns:
-            fp.append(None)
-            continue
-        n, arr = _ev._fingerprint(orders[c])
-        if isinstance(arr, np.ndarray):
-            v = arr.view(np.int64) if arr.dtype.itemsize == 8 and arr.dtype.kind in "fiuM" else None
-            if v is None:
-                fp.append(("nocache",))
-                continue
-            with np.errstate(over="ignore"):
-                fp.append((arr.dtype.str, int(v.sum()), int(v[::7].sum()), int((v[::3] * 31).sum())))
-        else:
-            fp.append(arr)
-    return fp
-
-
-def _same(a, b) -> bool:
-    if len(a) != len(b):
-        return False
-    for x, y in zip(a, b):
-        if isinstance(x, tuple) or isinstance(y, tuple) or x is None or y is None or isinstance(x, int):
-            if x != y or x == ("nocache",):
-                return False
-        elif x is not y:
-            return False
-    return True
+    """Changes when a column the order table reads is replaced or edited in place
+    (:func:`insight._events._content_fp`: Arrow (str) columns are immutable, so their
+    array identity is enough; numpy columns get two wrapping sums of their integer view,
+    which any single edited value changes).  None when a column cannot be checked
+    cheaply (then the table is not kept)."""
+    cols = [c for c in _OT_COLS if c in orders.columns]
+    fps = [_ev._content_fp(orders[c]) for c in cols]
+    if any(fp is None for fp in fps):
+        return None
+    return (tuple(orders.columns), len(orders), tuple(cols), fps)
 
 
 def order_table(orders: pd.DataFrame, customers=None) -> OrderTable:
@@ -204,7 +182,7 @@ def order_table(orders: pd.DataFrame, customers=None) -> OrderTable:
             return hit[1]
     fp = _ot_fingerprint(orders)
     hit = _TABLES.get(id(orders))
-    if hit is not None and hit[0]() is orders and _same(hit[1], fp):
+    if hit is not None and fp is not None and hit[0]() is orders and _ev._same_fp(hit[1], fp):
         ot = hit[2]
     else:
         ot = _order_table(orders, None)
@@ -214,7 +192,7 @@ def order_table(orders: pd.DataFrame, customers=None) -> OrderTable:
             ref = weakref.ref(orders)
         except TypeError:
             ref = None
-        if ref is not None:
+        if ref is not None and fp is not None:
             _TABLES[id(orders)] = (ref, fp, ot)
             while len(_TABLES) > _TABLES_MAX:
                 _TABLES.pop(next(iter(_TABLES)))

@@ -116,3 +116,17 @@ def test_argsort_ids_of_a_subset():
     assert J._argsort_ids(ids, np.arange(5)).tolist() == [3, 2, 0, 4, 1]
     long = pd.Index(["C10000000000", "C2", "C1"], dtype="str")     # no short-id keys
     assert J._argsort_ids(long, np.array([0, 1, 2])).tolist() == [2, 0, 1]
+
+
+def test_order_table_kept_per_frame_until_a_column_changes():
+    df = lines()
+    ot = J.order_table(df)
+    assert J.order_table(df) is ot
+    df["order_date"] = df["order_date"] + pd.Timedelta(days=1)          # replaced
+    ot2 = J.order_table(df)
+    assert ot2 is not ot and ot2.date.tolist() == ns("2024-01-05", "2024-01-03", "2024-01-06")
+    df.loc[3, "unit_price"] = 2.0                 # edited (in place when pandas can)
+    ot3 = J.order_table(df)
+    assert ot3 is not ot2 and ot3.value.tolist() == [6.0, 0.0, 20.0]
+    df["quantity"] = df["quantity"].astype(object)                      # cannot be checked: not kept
+    assert J.order_table(df) is not J.order_table(df)
