@@ -84,6 +84,52 @@ def codes(frame: pd.DataFrame, col: str) -> tuple[np.ndarray, pd.Index]:
     return c, u
 
 
+def adopt_codes(frame: pd.DataFrame, col: str, codes_: np.ndarray, uniques) -> bool:
+    """Remember ``(codes_, uniques)`` as :func:`codes` of ``frame[col]`` when they were
+    already computed elsewhere (``insight.data.load`` hashes the ids to check keys and
+    references; this spares the analyses hashing them again).  They must be exactly what
+    ``pd.factorize(frame[col])`` gives: codes one per row (-1 for missing) numbered by
+    first appearance, ``uniques`` an unnamed Index of the column's dtype.  Checked
+    without hashing (lengths, dtype, the numbering, missing cells, the values of a sample
+    of rows); anything off is not adopted and ``False`` is returned.  An int64
+    ``codes_`` is kept as it is (made read-only): do not modify it afterwards."""
+    s = frame[col]
+    if not isinstance(uniques, pd.Index) or uniques.dtype != s.dtype or uniques.name is not None:
+        return False
+    c = np.asarray(codes_)
+    if c.dtype != np.int64 or c.ndim != 1 or len(c) != len(s):
+        return False
+    k = len(uniques)
+    if len(c):
+        # first-appearance numbering: the running maximum of the codes starts at -1 or 0,
+        # grows by at most one per row and ends at k - 1 (each code first seen after all
+        # smaller ones); O(n), no sort and no hashing
+        top = np.maximum.accumulate(c)
+        step = np.diff(top, prepend=-1)
+        if c.min() < -1 or top[-1] != k - 1 or step.max(initial=0) > 1:
+            return False
+        if not np.array_equal(c < 0, s.isna().to_numpy()):   # -1 exactly where missing
+            return False
+        if k:
+            firsts = np.flatnonzero(step > 0)              # the first row of each code
+            rows = np.concatenate([firsts[:: max(1, k // 64)], np.linspace(0, len(c) - 1, 64).astype(np.int64)])
+            rows = rows[c[rows] >= 0]                      # and 64 rows spread over the column
+            if not (np.asarray(s.iloc[rows], dtype=object) == np.asarray(uniques[c[rows]], dtype=object)).all():
+                return False
+    elif k:
+        return False
+    c.setflags(write=False)
+    try:
+        ref = weakref.ref(frame)
+    except TypeError:
+        return False
+    _CODES[(id(frame), col)] = (ref, _fingerprint(s), c, uniques)
+    _CODES.move_to_end((id(frame), col))
+    while len(_CODES) > _CODES_MAX:
+        _CODES.popitem(last=False)
+    return True
+
+
 def _content_fp(s: pd.Series):
     """Like :func:`_fingerprint`, but also catches values edited in place: Arrow (str)
     columns are immutable, so the array's identity is enough; numpy columns get a content

@@ -8,6 +8,8 @@ the offsets) and, for text, one numpy scan of the UTF-8 bytes.  The answers are
 exactly those of the regex ``^\\s|\\s$|^$|[...]`` as pandas runs it (RE2, whose
 ``\\s`` is ASCII ``[\\t\\n\\f\\r ]``); columns that are not Arrow strings take the
 regex (``cleaning_mask`` falls back to it).
+Also the dictionary encoding of a column into int codes (``encode``, ``first_appearance``)
+that parse, validate and load share: the load hands those codes to the analyses.
 """
 from __future__ import annotations
 
@@ -26,6 +28,36 @@ _SPACE = np.zeros(256, dtype=bool)
 _SPACE[[0x09, 0x0A, 0x0C, 0x0D, 0x20]] = True
 #: ي ى ك in UTF-8 are D9 8A, D9 89, D9 83 (0xD9 is only ever a lead byte)
 _ARABIC_SECOND = (0x8A, 0x89, 0x83)
+
+
+def encode(arr) -> tuple:
+    """Arrow ``dictionary_encode`` of an array or chunked array: (distinct values in
+    order of first appearance, each row's code as int64 with -1 for missing)."""
+    enc = pc.dictionary_encode(arr)
+    parts = enc.chunks if isinstance(enc, pa.ChunkedArray) else [enc]
+    if not parts:
+        return pa.array([], arr.type), np.zeros(0, dtype=np.int64)
+    codes = np.empty(len(arr), dtype=np.int64)   # filled chunk by chunk: no per-chunk int64 copies
+    at = 0
+    for p in parts:
+        ind = p.indices.fill_null(-1) if p.null_count else p.indices
+        codes[at:at + len(p)] = ind.to_numpy(zero_copy_only=False)
+        at += len(p)
+    return parts[-1].dictionary, codes
+
+
+def first_appearance(codes: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Codes among ``k`` keys renumbered by first appearance in ``codes`` (what
+    ``pd.factorize`` of the rows gives; -1 stays -1), and the old code of each new one.
+    For the codes of a table's kept rows after a quarantine: numpy on the codes, no hashing."""
+    n = len(codes)
+    first = np.full(k + 1, n, dtype=np.int64)          # slot k collects the -1s
+    np.minimum.at(first, codes, np.arange(n, dtype=np.int64))
+    used = np.flatnonzero(first[:k] < n)
+    order = used[np.argsort(first[used], kind="stable")]
+    remap = np.full(k + 1, -1, dtype=np.int64)
+    remap[order] = np.arange(len(order), dtype=np.int64)
+    return remap[codes], order
 
 
 def string_chunks(s: pd.Series) -> list | None:

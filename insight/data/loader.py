@@ -7,15 +7,18 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
+from insight import _events
 from insight.contract import TABLES, Dataset
+from insight.data.arrowtext import first_appearance
 from insight.data.mapping import EXTENSIONS, Mapping, discover, read_mapping
 from insight.data.parse import Issues, parse_table
 from insight.data.readers import FileCache, read_table
 from insight.data.report import DataError, TableReport, ValidationReport
 from insight.data.validate import (PARENT_KEY, REFERENCES, check_duplicates, check_references,
-                                   check_return_dates, check_values, isin_many, key_index, key_positions, reasons,
-                                   summarize)
+                                   check_return_dates, check_values, isin_encoded, isin_many, key_index,
+                                   key_positions, reasons, summarize)
 
 MAPPING_NAMES = ("mapping.yml", "mapping.yaml")
 #: tables finished as soon as they are read: a later parent table (orders) refers to them
@@ -113,6 +116,23 @@ def _quarantine_frame(table: str, raw, rows: np.ndarray, why: np.ndarray) -> pd.
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
 
+def _uniques(s: pd.Series, keys):
+    """``keys`` (distinct values from ``key_index`` / ``isin_encoded``) as the Index
+    ``pd.factorize(s)`` gives, or None when ``s`` is not a pandas Arrow string column."""
+    if isinstance(keys, pd.Index):
+        return keys
+    if isinstance(keys, pa.Array) and isinstance(s.array, pd.arrays.ArrowStringArray) and keys.type == s.array._pa_array.type:
+        return pd.Index(pd.arrays.ArrowStringArray(keys, dtype=s.dtype))
+    return None
+
+
+def _adopt(frame: pd.DataFrame, col: str, codes, keys) -> None:
+    """Hand the id codes the load computed to the analyses (``insight._events.codes``)."""
+    u = _uniques(frame[col], keys)
+    if u is not None and codes is not None:
+        _events.adopt_codes(frame, col, codes, u)
+
+
 def load(path, mapping=None, *, quarantine_dir=None, today=None) -> Dataset:
     """Load a folder of exports (or a mapping file) into the seven canonical tables.
 
@@ -141,6 +161,8 @@ def load(path, mapping=None, *, quarantine_dir=None, today=None) -> Dataset:
     found: dict = {}     # (table, column) -> mask of the values present in the parent
     waiting: dict = {}   # (table, column) -> (Future of a list of such masks, index in it)
     order_pos = {}       # the returns' positions among the orders' ids (for check_return_dates)
+    encoded: dict = {}   # (table, column) -> Future of isin_encoded: the column's codes come with its lookup
+    adopt: list = []     # (table, column, codes, distinct values) of the kept rows, for _events.codes
 
     def look_up(cols, keys):
         """Look ``cols`` ([(table, column, Series)], one parent) up in ``keys`` on the lookup thread."""
@@ -168,6 +190,14 @@ def load(path, mapping=None, *, quarantine_dir=None, today=None) -> Dataset:
         rows = np.flatnonzero(bad)
         kept = df.loc[~bad].reset_index(drop=True) if len(rows) else df
         frames[table] = kept
+        encs = {key[1]: encoded.pop(key).result()[1] for key in [k for k in encoded if k[0] == table]}
+        for col, enc in {**encs, **issues.codes}.items():
+            if enc is not None:
+                keys, codes = enc
+                if len(rows):   # the kept rows' codes, renumbered as pd.factorize numbers them
+                    codes, old = first_appearance(codes[~bad], len(keys))
+                    keys = keys.take(pa.array(old))
+                adopt.append((table, col, codes, keys))
         if table in PARENT_KEY:
             if pk_index is not None and not len(rows) and PARENT_KEY[table] == pk:
                 parents[table], parents.codes[table] = pk_index   # every row kept: the same keys
@@ -234,7 +264,9 @@ def load(path, mapping=None, *, quarantine_dir=None, today=None) -> Dataset:
             if table in PARENT_KEY:   # the orders: looked up now, so they can be finished first
                 for col, parent in REFERENCES.get(table, {}).items():
                     if parents.get(parent) is not None and col in df:
-                        look_up([(table, col, df[col])], parents.get(parent))
+                        fut = lookup.submit(isin_encoded, df[col], parents.get(parent))
+                        waiting[(table, col)] = (fut, 0)
+                        encoded[(table, col)] = fut
             pk = TABLES[table][0]
             pending.append((table, raw, n, issues, df, lookup.submit(key_index, df[pk]) if pk else None))
         # the other tables' references to complete parents: one lookup per parent
@@ -257,6 +289,11 @@ def load(path, mapping=None, *, quarantine_dir=None, today=None) -> Dataset:
     finally:
         reader.shutdown(wait=True, cancel_futures=True)
         lookup.shutdown(wait=True, cancel_futures=True)
+    # the analyses factorize the orders' ids again unless given what the load computed
+    for table, col, codes, keys in adopt:
+        _adopt(frames[table], col, codes, keys)
+    if "orders" in parents.codes and frames.get("orders") is not None:
+        _adopt(frames["orders"], "order_id", parents.codes["orders"], parents.get("orders"))
     if qparts:
         report.quarantined = pd.concat(qparts, ignore_index=True)
     if quarantine_dir is not None:

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from insight.contract import DATE, ID, MONEY, ORDER_STATUSES, TEXT, TABLES, dtype_for
-from insight.data.arrowtext import cleaning_mask, fix_arabic, string_chunks, with_rows
+from insight.data.arrowtext import cleaning_mask, encode, first_appearance, fix_arabic, string_chunks, with_rows
 from insight.data.mapping import Mapping, TableSpec
 from insight.data.readers import RawTable
 from insight.data.report import DataError
@@ -42,6 +42,9 @@ class Issues:
     n: int
     items: list[Issue] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: column -> (distinct values, int64 codes) when parsing already dictionary-encoded it
+    #: (the load hands them to the analyses, see ``insight._events.adopt_codes``)
+    codes: dict = field(default_factory=dict)
 
     def add(self, mask, column: str, label: str, values=None, quarantine: bool = True) -> None:
         mask = np.asarray(mask, dtype=bool)
@@ -299,15 +302,19 @@ def _status(txt: pd.Series, issues: Issues, table: str) -> pd.Series:
 
     chunks = string_chunks(txt)
     if chunks:   # Arrow: map the few distinct words, then one take (no 1M Python strings)
-        enc = pc.dictionary_encode(pa.chunked_array(chunks, type=chunks[0].type)).chunks
-        words = enc[-1].dictionary.to_pylist() if enc else []   # the chunks share the final dictionary
+        words_arr, codes = encode(pa.chunked_array(chunks, type=chunks[0].type))
+        words = words_arr.to_pylist()
         mapped = [canonical(u) for u in words]
         if mapped == words:   # already the contract's words: the column as it is
             out = txt
-        else:
-            out = pd.Series(pd.arrays.ArrowStringArray(
-                pa.array(mapped, type=pa.large_string()).take(pa.chunked_array([e.indices for e in enc])),
-                dtype=txt.dtype), index=txt.index, name=txt.name)
+        else:   # the words' codes mapped: synonyms merge, unknown words become missing
+            names = list(dict.fromkeys(w for w in mapped if w is not None))
+            lut = np.array([names.index(w) if w is not None else -1 for w in mapped] + [-1], dtype=np.int64)
+            codes, old = first_appearance(lut[codes], len(names))
+            words_arr = pa.array([names[i] for i in old], type=pa.large_string())
+            out = pd.Series(pd.arrays.ArrowStringArray(words_arr.take(pa.array(codes, mask=codes < 0)),
+                                                       dtype=txt.dtype), index=txt.index, name=txt.name)
+        issues.codes["status"] = (words_arr, codes)
     else:
         codes, uniq = pd.factorize(txt)
         mapped = np.array([canonical(u) for u in uniq] + [None], dtype=object)

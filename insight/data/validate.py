@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from insight.contract import DATE, MONEY, NUM, TABLES, dtype_for
+from insight.data.arrowtext import encode
 from insight.data.parse import Issues, text_at
 
 #: value ranges (inclusive) of score columns; ``ces`` upper bound is the dataset's scale
@@ -153,22 +154,6 @@ def check_duplicates(table: str, df: pd.DataFrame, issues: Issues, source_row: n
         issues.add(dup, pk, "duplicate", vals)
 
 
-def _encode(arr) -> tuple:
-    """Arrow ``dictionary_encode`` of an array or chunked array: (distinct values in
-    order of first appearance, each row's code as int64 with -1 for missing)."""
-    enc = pc.dictionary_encode(arr)
-    parts = enc.chunks if isinstance(enc, pa.ChunkedArray) else [enc]
-    if not parts:
-        return pa.array([], arr.type), np.zeros(0, dtype=np.int64)
-    codes = np.empty(len(arr), dtype=np.int64)   # filled chunk by chunk: no per-chunk int64 copies
-    at = 0
-    for p in parts:
-        ind = p.indices.fill_null(-1) if p.null_count else p.indices
-        codes[at:at + len(p)] = ind.to_numpy(zero_copy_only=False)
-        at += len(p)
-    return parts[-1].dictionary, codes
-
-
 def key_index(s: pd.Series):
     """The distinct non-missing values of ``s`` (in order of first appearance; an Arrow
     array when ``s`` is Arrow text) and each row's position among them (-1: missing).
@@ -176,11 +161,28 @@ def key_index(s: pd.Series):
     arr = getattr(s.array, "_pa_array", None)
     if arr is not None:
         try:
-            return _encode(arr)
+            return encode(arr)
         except pa.ArrowException:  # pragma: no cover - not plain strings
             pass
     codes, uniq = pd.factorize(s)
     return uniq, np.asarray(codes, dtype=np.int64)
+
+
+def isin_encoded(values: pd.Series, keys) -> tuple[np.ndarray, tuple | None]:
+    """``isin(values, keys)`` and ``key_index(values)`` from one hashing of ``values``:
+    the column is dictionary-encoded and only its distinct values are looked up in
+    ``keys`` (200k distinct customer ids instead of 1M order lines), so the codes the
+    analyses need (``insight._events.codes``) come with the check.  The second item is
+    ``(distinct values, codes)``, or None when ``values`` is not Arrow text (plain ``isin``)."""
+    arr = getattr(values.array, "_pa_array", None)
+    if arr is not None and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        try:
+            dictionary, codes = encode(arr)
+            inside = np.append(isin(pd.Series(pd.arrays.ArrowStringArray(dictionary)), keys), False)
+            return inside[codes], (dictionary, codes)   # code -1 (missing) -> the appended False
+        except pa.ArrowException:  # pragma: no cover - not plain strings
+            pass
+    return isin(values, keys), None
 
 
 def positions(values: pd.Series, keys) -> np.ndarray:
@@ -207,7 +209,7 @@ def key_positions(keys_col: pd.Series, others: list[pd.Series]):
     if all(a is not None for a in arrs) and len({a.type for a in arrs}) == 1:
         try:
             chunks = [ch for a in arrs for ch in (a.chunks if isinstance(a, pa.ChunkedArray) else [a])]
-            dictionary, codes = _encode(pa.chunked_array(chunks, type=arrs[0].type))
+            dictionary, codes = encode(pa.chunked_array(chunks, type=arrs[0].type))
             n = len(keys_col)
             k = int(codes[:n].max()) + 1 if n else 0
             rest = codes[n:]
