@@ -175,7 +175,8 @@ def _remember(cache: OrderedDict, limit: int, key, owner, *entry) -> None:
     ``limit`` entries) until ``owner`` is collected; nothing is kept for an owner that
     cannot be weakly referenced."""
     try:
-        ref = weakref.ref(owner, lambda r, key=key: _forget(cache, key, r))
+        # _forget is bound now: at interpreter exit the module's globals may already be None
+        ref = weakref.ref(owner, lambda r, key=key, forget=_forget: forget(cache, key, r))
     except TypeError:
         return
     cache[key] = (ref, *entry)
