@@ -255,3 +255,20 @@ def test_short_id_matcher_goes_with_the_index():
     del uniq
     gc.collect()
     assert key not in E._SHORT
+
+
+def test_cache_callbacks_survive_interpreter_exit(monkeypatch):
+    # at interpreter exit a module's globals are set to None before the last frames are
+    # collected; the weakref callback must not look `_forget` up then (it printed
+    # "Exception ignored ... 'NoneType' object is not callable" at the end of reports)
+    import gc
+    import sys
+    seen = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda u: seen.append(u.exc_value))
+    o = pd.DataFrame({"order_id": ["a", "b", "a"], "customer_id": ["x", "y", "x"],
+                      "order_date": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-01"])})
+    E.warm(o)
+    monkeypatch.setattr(E, "_forget", None)    # as module teardown leaves it
+    del o
+    gc.collect()
+    assert seen == []
