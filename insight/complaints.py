@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from insight import _events as _ev
 from insight import stats as st
 from insight._events import (_as_dates, codes, group_min_max, lookup, lookup_codes, need,
                              next_order_after, ns_int, order_customers, order_numbers,
@@ -451,9 +452,10 @@ def _reason_labels(cust: np.ndarray, reason: np.ndarray, n_customers: int) -> pd
     comma-joined -- via a bit mask per customer, not a Python call per group."""
     mask = np.zeros(n_customers, dtype=np.int64)
     np.bitwise_or.at(mask, cust, np.left_shift(np.int64(1), reason))
-    um, inv = np.unique(mask, return_inverse=True)
-    labels = [",".join(REASONS[b] for b in range(len(REASONS)) if (m >> b) & 1) for m in um]
-    return pd.Series(np.asarray(labels, dtype=object)[inv.ravel()], dtype="str")
+    # one label per possible mask (8), taken per customer: no sort, no object array
+    labels = [",".join(REASONS[b] for b in range(len(REASONS)) if (m >> b) & 1)
+              for m in range(1 << len(REASONS))]
+    return pd.Series(pd.array(labels, dtype="str").take(mask))
 
 
 def silent_customers(orders: pd.DataFrame, complaints: pd.DataFrame | None,
@@ -511,25 +513,32 @@ def silent_customers(orders: pd.DataFrame, complaints: pd.DataFrame | None,
         q, pos = q[hit], pos[hit]
         voiced[q] |= times[tkey[pos] % r] <= event_t[q] + win_ns
 
-    # per customer (sorted by customer_id, as groupby gives)
+    # per customer (sorted by customer_id, as groupby gives): customer codes are bounded
+    # by the number of ids, so the distinct ones come from a presence array (no sort)
     ok = cust >= 0
-    uc, cr = np.unique(cust[ok], return_inverse=True)
-    cr = cr.ravel()
+    c_ok = cust[ok]
+    seen = np.zeros(len(cids), dtype=bool)
+    seen[c_ok] = True
+    uc = np.flatnonzero(seen)                 # distinct customer codes, increasing
     names = pd.Series(cids.array.take(uc))
-    rank = np.empty(len(uc), dtype=np.int64)
-    rank[names.argsort(kind="stable").to_numpy()] = np.arange(len(uc))
-    cr = rank[cr]
+    keys = _ev.short_id_keys(names)           # distinct ids: distinct keys, any sort is stable
+    srt = np.argsort(keys) if keys is not None else names.argsort(kind="stable").to_numpy()
     nc = len(uc)
-    sel = np.empty(nc, dtype=np.int64)
-    sel[rank] = np.arange(nc)
+    rank_of = np.full(len(cids), -1, dtype=np.int64)   # customer code -> row (id order)
+    rank_of[uc[srt]] = np.arange(nc)
+    cr = rank_of[c_ok]
     first_bad = np.full(nc, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(first_bad, cr, event_t[ok])
-    pairs = _unique(cr * np.int64(max(len(oids), 1)) + order[ok])
+    # distinct bad orders per customer: an event's customer is its order's, so the
+    # distinct (customer, order) pairs are the distinct orders
+    o_seen = np.zeros(max(len(oids), 1), dtype=bool)
+    o_seen[order[ok]] = True
+    uo = np.flatnonzero(o_seen)
     v_ok = voiced[ok]
     cust_df = pd.DataFrame({
-        "customer_id": pd.Series(names.array.take(sel)),
+        "customer_id": pd.Series(names.array.take(srt)),
         "first_bad_date": _as_dates(first_bad, pd.Series([], dtype=ev["event_dtype"])),
-        "bad_orders": np.bincount(pairs // max(len(oids), 1), minlength=nc).astype("int64"),
+        "bad_orders": np.bincount(rank_of[order_customers(orders)[uo]], minlength=nc).astype("int64"),
         "complained": np.bincount(cr, weights=v_ok, minlength=nc) > 0})
     cust_df["reasons"] = _reason_labels(cr, reason[ok], nc)
     n = nc
@@ -540,12 +549,12 @@ def silent_customers(orders: pd.DataFrame, complaints: pd.DataFrame | None,
         ratio = Estimate(to_ratio(share.value) if n else np.nan, to_ratio(share.ci_low) if n else np.nan,
                          to_ratio(share.ci_high) if n else np.nan, n, "silent/voiced from Wilson share")
     # per reason: customers with that reason, and those who voiced any event of it
-    rkey = reason[ok] * np.int64(max(nc, 1)) + cr
-    pk, pinv = np.unique(rkey, return_inverse=True)
-    p_voiced = np.bincount(pinv.ravel(), weights=v_ok, minlength=len(pk)) > 0
-    p_reason = pk // max(nc, 1)
-    n_r = np.bincount(p_reason, minlength=len(REASONS)).astype("int64")
-    v_r = np.bincount(p_reason, weights=p_voiced, minlength=len(REASONS)).astype("int64")
+    # (reason, customer) cells: a bincount over all 3 x customers cells (no sort)
+    cell = reason[ok] * np.int64(nc) + cr
+    size = len(REASONS) * nc
+    n_r = (np.bincount(cell, minlength=size) > 0).reshape(len(REASONS), nc).sum(axis=1).astype("int64")
+    v_r = (np.bincount(cell, weights=v_ok, minlength=size) > 0).reshape(len(REASONS), nc).sum(axis=1
+                                                                                              ).astype("int64")
     present = np.flatnonzero(n_r > 0)
     per = pd.DataFrame({"reason": pd.Series(pd.array(np.asarray(REASONS, dtype=object)[present],
                                                      dtype="str")),

@@ -80,3 +80,31 @@ def test_repurchase_after_takes_each_customers_first_ticket():
     assert rates.loc["unresolved", ["k", "n"]].tolist() == [1, 1]
     assert rates.loc["resolved", ["k", "n"]].tolist() == [0, 1]
     assert r.extra["unobserved"] == 1
+
+
+def test_silent_customers_long_ids_distinct_orders_and_reason_cells():
+    # customer order by first appearance (zz, aa, b) differs from id order (b, aa, zz); ids
+    # longer than 8 bytes take the string sort.  o1 is late and returned (one bad order),
+    # o3 late; aa's ticket voices the cancelled o2, zz's names o3 (not o1: too late)
+    orders = pd.DataFrame({
+        "order_id": ["o1", "o2", "o3", "o4"],
+        "customer_id": ["customer-zz", "customer-aa", "customer-zz", "b"],
+        "order_date": T(["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"]),
+        "promised_date": T(["2024-01-05", "2024-01-06", "2024-01-06", "2024-01-08"]),
+        "delivered_date": T(["2024-01-09", None, "2024-01-10", "2024-01-08"]),
+        "status": ["delivered", "cancelled", "delivered", "delivered"]})
+    rets = pd.DataFrame({"order_id": ["o1", "o4"], "return_date": T(["2024-01-12", "2024-01-20"])})
+    comp = pd.DataFrame({"customer_id": ["customer-aa", "customer-zz"], "order_id": [None, "o3"],
+                         "opened_at": T(["2024-01-03", "2024-03-30"])})
+    s = C.silent_customers(orders, comp, rets, as_of=T("2024-06-01"))
+    cu = s.customers
+    assert cu["customer_id"].tolist() == ["b", "customer-aa", "customer-zz"]
+    assert cu["first_bad_date"].tolist() == list(T(["2024-01-20", "2024-01-02", "2024-01-09"]))
+    assert cu["bad_orders"].tolist() == [1, 1, 2]
+    assert cu["complained"].tolist() == [False, True, True]
+    assert cu["reasons"].tolist() == ["returned", "cancelled", "late,returned"]
+    br = s.by_reason.set_index("reason")
+    # per (reason, customer) cell: late zz voiced through o3; returned: zz (o1) and b silent
+    assert br["n"].to_dict() == {"cancelled": 1, "late": 1, "returned": 2}
+    assert br["voiced"].to_dict() == {"cancelled": 1, "late": 1, "returned": 0}
+    assert s.share.value == pytest.approx(1 / 3) and s.share.n == 3
