@@ -516,9 +516,9 @@ def event_log(ds, *, churn_days: int = 180, as_of=None) -> pd.DataFrame:
         c[neg] = ot.n_customers + inv[-2 - c[neg]]
     t = np.concatenate(ts)
     e = np.concatenate(ev)
-    oi = np.concatenate(oix)
-    order = _sort_order(c, t, e)
-    c, t, e, oi = c[order], t[order], e[order], oi[order]
+    oi = np.concatenate(oix, dtype=np.int32 if len(ot.date) < 2 ** 31 else np.int64)  # (the categorical's code type)
+    order, c, t, e = _sort_order(c, t, e, values=True)
+    oi = oi[order]
     cidx = ot.customer_index()
     if unknown_ids:
         cidx = cidx.append(pd.Index(u.astype(object), dtype="str"))
@@ -532,20 +532,25 @@ def event_log(ds, *, churn_days: int = 180, as_of=None) -> pd.DataFrame:
     return log
 
 
-def _sort_order(c: np.ndarray, t: np.ndarray, e: np.ndarray) -> np.ndarray:
+def _sort_order(c: np.ndarray, t: np.ndarray, e: np.ndarray, *, values: bool = False):
     """``np.lexsort((e, t, c))`` (a stable sort by customer code, then int64 ns time, then
     event code), computed faster when the three fit one integer key.
 
     Times are counted in their largest common unit (minutes for minute-stamped data),
     so customer, time and event (and the row number, which makes every key unique and
     the sort stable) usually fit one uint64: one ``np.sort`` of plain integers is many
-    times faster than a three-key lexsort.  Codes are >= 0 and ``e`` < ``len(EVENTS)``."""
+    times faster than a three-key lexsort.  Codes are >= 0 and ``e`` < ``len(EVENTS)``.
+
+    ``values=True``: ``(order, c[order], t[order], e[order])``; with the one key, the
+    three are read back from the sorted key (a few passes over it instead of three
+    random gathers of up to 2M values)."""
     n = len(c)
+    gather = lambda o: (o, c[o], t[o], e[o]) if values else o
     if n == 0:
-        return np.zeros(0, dtype=np.int64)
+        return gather(np.zeros(0, dtype=np.int64))
     t0 = int(t.min())
     if int(t.max()) - t0 >= 2 ** 62:               # e.g. NaT (int64 min) among the times
-        return np.lexsort((e, t, c))
+        return gather(np.lexsort((e, t, c)))
     rel = t - t0
     unit = int(np.gcd.reduce(rel)) or 1
     if unit > 1:
@@ -561,11 +566,23 @@ def _sort_order(c: np.ndarray, t: np.ndarray, e: np.ndarray) -> np.ndarray:
         key <<= np.uint64(b)
         key |= np.arange(n, dtype=np.uint64)
         key.sort()
+        hi = (key >> np.uint64(b)) if values else None    # (c * nt + rel) * ne + e
         key &= np.uint64((1 << b) - 1)
-        return key.view(np.int64)
+        if not values:
+            return key.view(np.int64)
+        q = hi // np.uint64(ne)
+        hi -= q * np.uint64(ne)
+        es = hi.astype(e.dtype)
+        np.floor_divide(q, np.uint64(nt), out=hi)    # hi: customer, q: customer * nt + rel
+        q -= hi * np.uint64(nt)
+        ts = q.view(np.int64)
+        if unit > 1:
+            ts *= unit
+        ts += t0
+        return key.view(np.int64), hi.view(np.int64).astype(c.dtype, copy=False), ts, es
     if nc * nt * ne < 2 ** 63:                  # customer, time and event: a stable argsort
-        return np.argsort((c * nt + rel) * ne + e, kind="stable")
-    return np.lexsort((e, t, c))
+        return gather(np.argsort((c * nt + rel) * ne + e, kind="stable"))
+    return gather(np.lexsort((e, t, c)))
 
 
 def _unique_cat(categories: pd.Index) -> pd.CategoricalDtype:
@@ -575,7 +592,10 @@ def _unique_cat(categories: pd.Index) -> pd.CategoricalDtype:
 
 
 def _sorted_codes(log: pd.DataFrame):
-    """(customer group start flags, event codes, ns timestamps) for a log sorted by customer/time."""
+    """(customer codes, customer group start flags, event codes, ns timestamps) of a log
+    sorted by customer/time (sorted here when it is not).  The codes keep the log's
+    categorical code dtypes (int8 events, int32 customers: no 1.8M-row int64 copies);
+    they may be the log's own arrays: do not modify them."""
     _need(log, ["customer_id", "event", "timestamp"], "event log")
     ev = log["event"]
     if not isinstance(ev.dtype, pd.CategoricalDtype) or list(ev.cat.categories) != list(EVENTS):
@@ -583,16 +603,26 @@ def _sorted_codes(log: pd.DataFrame):
         if (ev.codes < 0).any():
             raise ValueError(f"unknown events in log; known: {EVENTS}")
         ev = pd.Series(ev, index=log.index)
-    e = np.asarray(ev.cat.codes if hasattr(ev, "cat") else ev.codes, dtype=np.int64)
+    e = np.asarray(ev.cat.codes if hasattr(ev, "cat") else ev.codes)
     t = _ns(log["timestamp"])
     cid = log["customer_id"]
     if isinstance(cid.dtype, pd.CategoricalDtype):
-        cc = cid.cat.codes.to_numpy().astype(np.int64)
+        cc = cid.cat.codes.to_numpy()
     else:
         cc, _ = pd.factorize(cid)
     new = np.r_[True, cc[1:] != cc[:-1]] if len(cc) else np.zeros(0, bool)
-    # is the log grouped by customer and sorted by time within customer?
-    sorted_ok = (new.sum() == (np.count_nonzero(np.bincount(cc)) if len(cc) else 0)) and not np.any((np.diff(t) < 0) & ~new[1:])
+    # is the log grouped by customer and sorted by time within customer?  Codes that never
+    # decrease are grouped (event_log's order: no count of the groups needed)
+    if len(cc) and cc[0] >= 0 and (cc[1:] >= cc[:-1]).all():
+        grouped = True
+    else:
+        grouped = new.sum() == (np.count_nonzero(np.bincount(cc)) if len(cc) else 0)
+    if not grouped:
+        sorted_ok = False
+    elif len(t) and int(t.max()) - int(t.min()) < 2 ** 63:   # no time difference wraps
+        sorted_ok = not ((t[1:] < t[:-1]) & ~new[1:]).any()
+    else:                                       # (NaT among times: the wrapping differences)
+        sorted_ok = not np.any((np.diff(t) < 0) & ~new[1:])
     if not sorted_ok:
         o = np.lexsort((e, t, cc))
         cc, e, t = cc[o], e[o], t[o]
@@ -611,12 +641,17 @@ def transitions(log: pd.DataFrame, *, conf: float = 0.95) -> pd.DataFrame:
     cc, new, e, t = _sorted_codes(log)
     K = len(EVENTS)
     S, En = K, K + 1  # start / end codes
-    frm = np.where(new, S, np.r_[S, e[:-1]])
-    to = e
-    last = np.r_[new[1:], True] if len(e) else np.zeros(0, bool)
-    frm = np.concatenate([frm, e[last]])
-    to = np.concatenate([to, np.full(last.sum(), En)])
-    key = frm * (K + 2) + to
+    n = len(e)
+    # pair key from * (K + 2) + to: one per row (from = the customer's previous event, or
+    # (start)), then one (last event, (end)) per customer
+    last = np.r_[new[1:], True] if n else np.zeros(0, bool)
+    frm = np.empty(n, dtype=np.int64)
+    frm[:1] = S
+    frm[1:] = e[:-1]
+    frm[new] = S
+    row_key = frm * (K + 2)
+    row_key += e
+    key = np.concatenate([row_key, e[last].astype(np.int64) * (K + 2) + En])
     cnt = np.bincount(key, minlength=(K + 2) ** 2)
     nz = np.flatnonzero(cnt)
     f_, t_ = nz // (K + 2), nz % (K + 2)
@@ -624,8 +659,8 @@ def transitions(log: pd.DataFrame, *, conf: float = 0.95) -> pd.DataFrame:
     n_from = np.bincount(f_, weights=cnt[nz], minlength=K + 2)[f_]
     lo, hi = _stats.wilson_ci(cnt[nz], n_from, alpha=1 - conf)
     # days between the two events of each within-customer pair ((start)/(end) pairs: NaN)
-    pair = np.flatnonzero(~new)
-    med = _group_medians_ns(t[pair] - t[pair - 1], key[pair], nz)
+    inner = ~new[1:]
+    med = _group_medians_ns((t[1:] - t[:-1])[inner], row_key[1:][inner], nz)
     out = pd.DataFrame({"from": names[f_], "to": names[t_], "count": cnt[nz].astype(np.int64),
                         "n_from": n_from.astype(np.int64), "probability": cnt[nz] / n_from,
                         "ci_low": lo, "ci_high": hi, "median_days": med})
@@ -660,11 +695,15 @@ def _group_medians_ns(d: np.ndarray, key: np.ndarray, groups: np.ndarray) -> np.
     then read at the middle positions."""
     if len(d) == 0:
         return np.full(len(groups), np.nan)
+    if d.min() < 0 or key.min() < 0 or key.max() > 255:
+        return _group_medians(d / _NS_DAY, key, groups)
     unit = int(np.gcd.reduce(d)) or 1
     du = d // unit if unit > 1 else d
-    if d.min() < 0 or key.min() < 0 or key.max() > 255 or int(du.max()) >= 2 ** 55:
+    if int(du.max()) >= 2 ** 55:
         return _group_medians(d / _NS_DAY, key, groups)
-    packed = (key.astype(np.int64) << 55) | du
+    packed = key.astype(np.int64)                 # built in place
+    packed <<= 55
+    packed |= du
     packed.sort()
     lo = np.searchsorted(packed, groups.astype(np.int64) << 55)
     n = np.searchsorted(packed, (groups.astype(np.int64) + 1) << 55) - lo
@@ -772,7 +811,7 @@ def stage_times(log: pd.DataFrame, stages=STAGES) -> pd.DataFrame:
     """
     cc, new, e, t = _sorted_codes(log)
     # the rows of each event, in log order: one stable (radix) sort of the small event codes
-    by_event = np.argsort(e.astype(np.int8), kind="stable")
+    by_event = np.argsort(e.astype(np.int8, copy=False), kind="stable")
     bounds = np.r_[0, np.cumsum(np.bincount(e, minlength=len(EVENTS)))]
     rows_of = lambda name: by_event[bounds[EVENTS.index(name)]:bounds[EVENTS.index(name) + 1]]
     rows = []
@@ -785,8 +824,12 @@ def stage_times(log: pd.DataFrame, stages=STAGES) -> pd.DataFrame:
         j = np.searchsorted(rt, rf, side="right")  # next to-row after the from-row in log order
         ok = j < len(rt)
         jj = np.minimum(j, max(len(rt) - 1, 0))
-        same = ok & (cc[rt[jj]] == cc[rf]) if len(rt) else np.zeros(len(rf), bool)
-        d = (t[rt[jj]][same] - t[rf][same]) / _NS_DAY if len(rt) else np.zeros(0)
+        if len(rt):
+            nx = rt[jj]
+            same = ok & (cc[nx] == cc[rf])
+            d = (t[nx[same]] - t[rf[same]]) / _NS_DAY
+        else:
+            d = np.zeros(0)
         ds = np.sort(d)  # quantiles from the sorted copy (same values), the mean from d itself
         med = _stats.quantile_ci(ds, 0.5) if len(d) else None
         to_label = " | ".join(tos)

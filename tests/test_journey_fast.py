@@ -70,3 +70,45 @@ def test_argsort_str_short_ids_sort_as_strings():
     longer = ids + ["C1000000000"]
     want = sorted(range(len(longer)), key=lambda i: longer[i])
     assert list(_argsort_str(pd.Index(longer, dtype="str"))) == want
+
+
+def test_sort_order_values_read_back_from_the_key():
+    rng = np.random.default_rng(11)
+    n = 4000
+    c = rng.integers(0, 200, n)
+    e = rng.integers(0, len(J.EVENTS), n).astype(np.int8)
+    for t in (rng.integers(0, 40, n) * _MIN + 1_700_000_000 * 10 ** 9,   # one key (minute unit)
+              rng.integers(0, 10 ** 12, n),                              # argsort
+              np.where(rng.random(n) < 0.1, np.iinfo(np.int64).min, rng.integers(0, 99, n))):  # NaT: lexsort
+        o, cs, ts, es = J._sort_order(c, t, e, values=True)
+        want = np.lexsort((e, t, c))
+        assert (o == want).all() and (cs == c[want]).all() and (ts == t[want]).all() and (es == e[want]).all()
+        assert cs.dtype == c.dtype and ts.dtype == t.dtype and es.dtype == e.dtype
+    # by hand: customer 1 at minute 2 (event 3), customer 0 at minutes 5 and 1
+    o, cs, ts, es = J._sort_order(np.array([1, 0, 0]), np.array([2, 5, 1]) * _MIN,
+                                  np.array([3, 0, 9], dtype=np.int8), values=True)
+    assert o.tolist() == [2, 1, 0] and cs.tolist() == [0, 0, 1]
+    assert ts.tolist() == [_MIN, 5 * _MIN, 2 * _MIN] and es.tolist() == [9, 0, 3]
+
+
+def test_sorted_codes_checks_order_of_a_log():
+    T = pd.Timestamp
+    log = pd.DataFrame({"customer_id": pd.Categorical(["b", "a", "a", "b"], categories=["a", "b"]),
+                        "event": pd.Categorical(["review", "next_order", "order_placed", "survey"],
+                                                categories=list(J.EVENTS)),
+                        "timestamp": [T("2024-01-03"), T("2024-01-02"), T("2024-01-01"), T("2024-01-04")]})
+    # customers not grouped in code order and a's times decreasing: sorted here
+    cc, new, e, t = J._sorted_codes(log)
+    assert cc.tolist() == [0, 0, 1, 1] and new.tolist() == [True, False, True, False]
+    assert [J.EVENTS[i] for i in e] == ["order_placed", "next_order", "review", "survey"]
+    # already sorted: the log's own codes (int8 events, no int64 copies)
+    cc2, new2, e2, t2 = J._sorted_codes(log.iloc[[2, 1, 0, 3]].reset_index(drop=True))
+    assert cc2.tolist() == [0, 0, 1, 1] and e2.dtype == np.int8 and (t2 == t).all()
+    # grouped, but b before a (codes decrease): still grouped, kept as is
+    cc3, new3, _, _ = J._sorted_codes(log.iloc[[0, 3, 2, 1]].reset_index(drop=True))
+    assert cc3.tolist() == [1, 1, 0, 0] and new3.tolist() == [True, False, True, False]
+    # a NaT after a time of the same customer: the wrapping difference is not negative (as before)
+    nat = log.iloc[[2, 1, 0, 3]].reset_index(drop=True)
+    nat.loc[1, "timestamp"] = pd.NaT
+    _, _, e4, _ = J._sorted_codes(nat)
+    assert [J.EVENTS[i] for i in e4] == ["order_placed", "next_order", "review", "survey"]
