@@ -188,6 +188,7 @@ def order_table(orders: pd.DataFrame, customers=None) -> OrderTable:
         ot = _order_table(orders, None)
         ot.lookup([], "order_id")      # build the id matchers now, shared by later analyses
         ot.lookup([], "customer_id")
+        _late(ot)                      # (as is the late flag)
         try:
             ref = weakref.ref(orders)
         except TypeError:

@@ -133,19 +133,17 @@ def _first_experience(ds, as_of) -> dict:
     late[fc] = _late(ot)[f]
     fval = np.zeros(nc)
     fval[fc] = ot.value[f]
-    first_cust = fc
     window_end = np.where(ndate == _NAT, asof, ndate)
 
     # ids of the returns and complaints, looked up in batches (_events.lookup_many:
     # short ids matched on their bytes, else one hash per index): customer ids among the
-    # customers, order ids among the *first* orders only (a first order is all the
-    # "tied to the first order" rule needs)
+    # customers, order ids among the orders (the table's index, whose matcher is kept with
+    # the table); a row is tied to a first order when its order's seq is 0
     frames = {k: df for k, df in (("returns", ds.returns), ("complaints", ds.complaints)) if df is not None}
     with_c = [k for k, df in frames.items() if "customer_id" in df.columns]
     with_o = [k for k, df in frames.items() if "order_id" in df.columns]
     cpos = dict(zip(with_c, _ev.lookup_many([frames[k]["customer_id"] for k in with_c], ot.customer_index())))
-    first_idx = ot.order_index()[f] if with_o else None
-    fpos = dict(zip(with_o, _ev.lookup_many([frames[k]["order_id"] for k in with_o], first_idx) if with_o else []))
+    opos = dict(zip(with_o, ot.lookup([frames[k]["order_id"] for k in with_o], "order_id") if with_o else []))
 
     def flag(k, date_col):
         """Per customer: any row in [first order, next order) or tied to the first order.
@@ -159,11 +157,11 @@ def _first_experience(ds, as_of) -> dict:
         t = _ns(df[date_col])
         c0 = np.maximum(c, 0)
         inwin = (c >= 0) & (t >= fdate[c0]) & (t < window_end[c0])
-        if k in fpos:
-            fi = fpos[k]
-            tied = fi >= 0
+        if k in opos:
+            oi = np.maximum(opos[k], 0)
+            tied = (opos[k] >= 0) & (ot.seq[oi] == 0)
             inwin = inwin | tied
-            c = np.where(tied, first_cust[np.maximum(fi, 0)], c)
+            c = np.where(tied, ot.cust[oi], c)
         hit[c[inwin]] = True
         return hit, inwin, c
 

@@ -77,3 +77,15 @@ def test_lookup_few_long_ids_hash_path():
     idx = pd.Index(_str([f"order-{i:06d}" for i in range(100)]))
     got = r._lookup_few(_str(["order-000007", None, "order-000099", "nope", "order-000007"]), idx)
     assert got.tolist() == [7, -1, 99, -1, 7]
+
+
+def test_first_experience_return_tied_to_another_customers_first_order():
+    d = _ds()
+    # r1: customer a's id but b's first order o3, after both windows: tied to o3 -> b
+    # r2: a's second order o2, after a's window: neither tied nor inside a window
+    returns = pd.DataFrame({"return_id": ["r1", "r2"], "order_id": ["o3", "o2"], "customer_id": ["a", "a"],
+                            "return_date": [T("2024-03-01"), T("2024-02-25")]}).astype(
+        {"order_id": "str", "customer_id": "str"})
+    fe = r.first_experience(Dataset(orders=d.orders, complaints=d.complaints, returns=returns))
+    assert fe["returned"].to_dict() == {"a": False, "b": True}
+    assert fe["experience"].astype(str).to_dict() == {"a": "complaint_resolved", "b": "return"}
