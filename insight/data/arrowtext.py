@@ -32,7 +32,17 @@ _ARABIC_SECOND = (0x8A, 0x89, 0x83)
 
 def encode(arr) -> tuple:
     """Arrow ``dictionary_encode`` of an array or chunked array: (distinct values in
-    order of first appearance, each row's code as int64 with -1 for missing)."""
+    order of first appearance, each row's code as int64 with -1 for missing).
+    Short ids of one byte length take a path without hashing (``_encode_fixed``)."""
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    if chunks and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        fixed = _encode_fixed(chunks, arr.type)
+        if fixed is not None:
+            return fixed
+    return _arrow_encode(arr)
+
+
+def _arrow_encode(arr) -> tuple:
     enc = pc.dictionary_encode(arr)
     parts = enc.chunks if isinstance(enc, pa.ChunkedArray) else [enc]
     if not parts:
@@ -44,6 +54,108 @@ def encode(arr) -> tuple:
         codes[at:at + len(p)] = ind.to_numpy(zero_copy_only=False)
         at += len(p)
     return parts[-1].dictionary, codes
+
+
+#: ``_encode_fixed`` numbers ids in a table of at most this many slots per row (or 65,536)
+_SLOTS_PER_ROW = 2
+
+
+def _fixed_width(chunks) -> tuple[int, list, list] | None:
+    """``(w, mats, valid)`` when every non-missing string of ``chunks`` is w bytes long
+    (1 <= w <= 8) and missing cells hold no bytes: per chunk an (m, w) uint8 view of its
+    strings' bytes and its validity mask (None: nothing missing).  Else None."""
+    w, mats, valid = None, [], []
+    for a in chunks:
+        if not len(a):
+            continue
+        offsets, data = _buffers(a)
+        lens = np.diff(offsets)
+        ok = None
+        if a.null_count:
+            ok = np.asarray(a.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+            if ok.any():
+                w = int(lens[np.argmax(ok)]) if w is None else w
+            if not np.array_equal(lens, np.where(ok, w or 0, 0)):
+                return None
+        else:
+            w = int(lens[0]) if w is None else w
+            if not (lens == w).all():
+                return None
+        if w is not None and not 1 <= w <= 8:
+            return None
+        body = data[offsets[0]:offsets[-1]]
+        mats.append(body.reshape(-1, w) if w else np.zeros((0, 1), np.uint8))
+        valid.append(ok)
+    if w is None:
+        return None
+    return w, [m.reshape(-1, w) for m in mats], valid
+
+
+def _column_range(mat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-column minimum and maximum of an (m, w) uint8 matrix.  Rows are taken 64 at a
+    time as one wide row: numpy reduces a wide row's columns together (a strided column
+    at a time is ~5x slower)."""
+    m, w = mat.shape
+    bulk = m - m % 64
+    parts = [mat[bulk:]]
+    if bulk:
+        wide = mat[:bulk].reshape(-1, 64 * w)
+        parts += [wide.min(axis=0).reshape(64, w), wide.max(axis=0).reshape(64, w)]
+    both = np.concatenate(parts)
+    return both.min(axis=0).astype(np.int64), both.max(axis=0).astype(np.int64)
+
+
+def _encode_fixed(chunks, typ) -> tuple | None:
+    """``encode`` for ids that all have one short byte length (``O0000001``, ``C177881``):
+    when byte position p only takes values in [lo_p, lo_p + span_p) and the product of
+    the spans is at most ``_SLOTS_PER_ROW`` per row, each id's mixed-radix number
+    sum((byte_p - lo_p) * prod(span_q, q > p)) is a slot of a table, and the first row
+    of each slot gives the first-appearance numbering: no hashing (~5x faster than
+    Arrow's for 1M ids).  Exact: equal numbers mean equal bytes.  None when it does not apply."""
+    fw = _fixed_width(chunks)
+    if fw is None:
+        return None
+    w, mats, valid = fw
+    n = sum(len(c) for c in chunks)
+    mat = mats[0] if len(mats) == 1 else np.concatenate(mats)   # the non-missing ids in row order
+    m = len(mat)
+    lo, hi = _column_range(mat)
+    span = [int(hi[p]) - int(lo[p]) + 1 for p in range(w)]
+    size = 1
+    for s in span:
+        size *= s
+    if size > max(_SLOTS_PER_ROW * n, 1 << 16):
+        return None
+    mult = [1] * w
+    for p in range(w - 2, -1, -1):
+        mult[p] = mult[p + 1] * span[p + 1]
+    used = [p for p in range(w) if span[p] > 1]
+    base = sum(int(lo[p]) * mult[p] for p in used)
+    key = np.zeros(m, dtype=np.int64)
+    block = 1 << 15   # blocks of rows: the temporaries stay in cache
+    for at in range(0, m, block):
+        kb, mb = key[at:at + block], mat[at:at + block]
+        for p in used:
+            kb += mb[:, p].astype(np.int64) * mult[p]
+        kb -= base
+    first = np.full(size, m, dtype=np.int64)
+    at_row = np.arange(m, dtype=np.int64)
+    np.minimum.at(first, key, at_row)
+    rows = np.flatnonzero(first[key] == at_row)   # each id's first row, in order
+    label = np.full(size, -1, dtype=np.int64)
+    label[key[rows]] = np.arange(len(rows), dtype=np.int64)
+    codes = label[key]
+    if any(v is not None for v in valid):   # missing cells: -1
+        ok = np.concatenate([v if v is not None else np.ones(len(c), bool)
+                             for v, c in zip(valid, (c for c in chunks if len(c)))])
+        full = np.full(n, -1, dtype=np.int64)
+        full[ok] = codes
+        codes = full
+    otype = np.int64 if pa.types.is_large_string(typ) else np.int32
+    offsets = np.arange(len(rows) + 1, dtype=otype) * w
+    dictionary = pa.Array.from_buffers(typ, len(rows), [None, pa.py_buffer(offsets),
+                                                        pa.py_buffer(np.ascontiguousarray(mat[rows]))])
+    return dictionary, codes
 
 
 def first_appearance(codes: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
