@@ -739,32 +739,37 @@ def variants(log: pd.DataFrame, k: int = 10, max_len: int = 8, *,
     if not 1 <= max_len <= 15:
         raise ValueError("max_len must be in 1..15")
     cc, new, e, t = _sorted_codes(log)
-    ncust = int(new.sum())
-    gid = np.cumsum(new) - 1
-    # outcomes over the whole history
-    rep = np.zeros(ncust, bool)
-    rep[gid[e == EVENTS.index("next_order")]] = True
-    chn = np.zeros(ncust, bool)
-    chn[gid[e == EVENTS.index("churned")]] = True
-    keep = np.ones(len(e), bool)
-    if stop_at:
+    nrows = len(e)
+    starts = np.flatnonzero(new)             # each customer's first row (log order)
+    ncust = len(starts)
+    # outcomes over the whole history: any next_order / churned row in the customer's rows
+    has = lambda name: (np.logical_or.reduceat(e == EVENTS.index(name), starts) if nrows
+                        else np.zeros(0, bool))
+    rep, chn = has("next_order"), has("churned")
+    keep = np.ones(nrows, bool)
+    if stop_at and nrows:
+        # rows with no stop event strictly before them in the customer's rows: the stops
+        # counted before each row (int32 running count) equal the count at the customer's
+        # first row
         stop = _is_event(e, stop_at)
-        cs = np.cumsum(stop)
-        before = cs - stop  # stops strictly before, counted globally
-        start_cs = np.repeat((cs - stop)[new], np.diff(np.r_[np.flatnonzero(new), len(e)]))
-        keep &= (before - start_cs) == 0
-    if collapse_repeats:
-        keep &= new | (e != np.r_[-1, e[:-1]])
-    e2, g2 = e[keep], gid[keep]
-    starts = np.flatnonzero(np.r_[True, g2[1:] != g2[:-1]])
-    pos = np.arange(len(e2)) - np.repeat(starts, np.diff(np.r_[starts, len(e2)]))
-    m = pos < max_len
-    contrib = (e2[m].astype(np.int64) + 1) << (4 * pos[m].astype(np.int64))
+        before = np.cumsum(stop, dtype=np.int32 if nrows < 2 ** 31 else np.int64)
+        before -= stop
+        keep = before == np.repeat(before[starts], np.diff(np.r_[starts, nrows]))
+    if collapse_repeats and nrows:
+        keep[1:] &= new[1:] | (e[1:] != e[:-1])
+    # each customer's first row is kept: the kept rows are the paths, in customer order
+    e2 = e[keep]
+    s2 = np.flatnonzero(new[keep])
+    plen = np.diff(np.r_[s2, len(e2)])
+    # path key: event code + 1 in the 4 bits of each position, one position at a time over
+    # the customers whose path is that long (max_len passes over ncust values, no per-row
+    # position array)
     key = np.zeros(ncust, dtype=np.int64)
-    g2m = g2[m]                  # non-decreasing: each customer's events are contiguous
-    if len(g2m):
-        first = np.flatnonzero(np.r_[True, g2m[1:] != g2m[:-1]])
-        key[g2m[first]] = np.add.reduceat(contrib, first)
+    for p in range(max_len):
+        at = np.flatnonzero(plen > p)
+        if not len(at):
+            break
+        key[at] += (e2[s2[at] + p].astype(np.int64) + 1) << (4 * p)
     ukey, inv, cnt = np.unique(key, return_inverse=True, return_counts=True)
     order = np.argsort(-cnt, kind="stable")[:k]
     reps = np.bincount(inv, weights=rep, minlength=len(ukey))[order]

@@ -112,3 +112,25 @@ def test_sorted_codes_checks_order_of_a_log():
     nat.loc[1, "timestamp"] = pd.NaT
     _, _, e4, _ = J._sorted_codes(nat)
     assert [J.EVENTS[i] for i in e4] == ["order_placed", "next_order", "review", "survey"]
+
+
+def test_variants_paths_by_hand():
+    T = pd.Timestamp
+    rows = [("a", "order_placed"), ("a", "review"), ("a", "review"), ("a", "delivered_on_time"),
+            ("a", "next_order"), ("a", "review"), ("b", "order_placed"), ("b", "survey"),
+            ("c", "order_placed"), ("c", "churned"), ("d", "order_placed"), ("d", "review")]
+    log = pd.DataFrame({"customer_id": pd.Categorical([r[0] for r in rows]),
+                        "event": pd.Categorical([r[1] for r in rows], categories=list(J.EVENTS)),
+                        "timestamp": [T("2024-01-01") + pd.Timedelta(days=i) for i in range(len(rows))]})
+    v = J.variants(log)
+    # a: repeats collapsed, cut at its next order; d and b, c: two events each
+    got = dict(zip(v["path"], v["customers"]))
+    assert got == {"order_placed → review → delivered_on_time → next_order": 1, "order_placed → survey": 1,
+                   "order_placed → churned": 1, "order_placed → review": 1}
+    v2 = J.variants(log, max_len=2)
+    # a's path cut to two events joins d's; ties of one customer in path-key order (survey < churned)
+    assert v2["path"].tolist() == ["order_placed → review", "order_placed → survey", "order_placed → churned"]
+    assert v2["customers"].tolist() == [2, 1, 1] and v2["repurchase_share"].tolist() == [0.5, 0.0, 0.0]
+    assert v2["churn_share"].tolist() == [0.0, 0.0, 1.0] and (v2["n_customers"] == 4).all()
+    v3 = J.variants(log, stop_at=(), collapse_repeats=False)
+    assert "order_placed → review → review → delivered_on_time → next_order → review" in set(v3["path"])
