@@ -21,11 +21,14 @@ clipped to [-100, 100] (degenerate when every answer is in one class).
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
+from insight import _events as _ev
 from insight import stats as st
 from insight.stats import ALPHA, Comparison
 
@@ -330,6 +333,40 @@ def _jalali_days(days: pd.DatetimeIndex, period: str) -> pd.DataFrame | None:
         return None
 
 
+_NAT = np.iinfo(np.int64).min
+_DAY_NS = 86_400 * 10**9
+
+
+def _day_codes(d: pd.Series) -> tuple[np.ndarray, pd.DatetimeIndex]:
+    """The calendar day of each naive date as a code (-1 = NaT) into the distinct days
+    (a DatetimeIndex).  datetime64[ns]: days from the int64 view by floor division (=
+    ``normalize``) and, when they span a modest range, distinct days from a presence
+    array (no hashing; the days come out sorted -- callers use them per day only).
+    Other units: ``pd.factorize(d.dt.normalize())``."""
+    if d.dtype != "datetime64[ns]" or not len(d):
+        return pd.factorize(d.dt.normalize())
+    v = d.to_numpy().view(np.int64)
+    nat = v == _NAT
+    day = v // _DAY_NS
+    ok_day = day[~nat] if nat.any() else day
+    if not len(ok_day):
+        return np.full(len(d), -1, dtype=np.int64), pd.DatetimeIndex([], dtype="datetime64[ns]")
+    lo, hi = int(ok_day.min()), int(ok_day.max())
+    if hi - lo > 4 * len(d) + 100_000:        # a few far-apart dates: hash them
+        return pd.factorize(d.dt.normalize())
+    present = np.zeros(hi - lo + 1, dtype=bool)
+    present[ok_day - lo] = True
+    uniq = np.flatnonzero(present)
+    slot = np.cumsum(present) - 1             # day offset -> its position among the distinct days
+    if nat.any():
+        code = slot[np.where(nat, 0, day - lo)]
+        code[nat] = -1
+    else:
+        code = slot[day - lo]
+    days = pd.DatetimeIndex(((uniq + lo) * _DAY_NS).view("datetime64[ns]"))
+    return code, days
+
+
 def _period_codes(dates, period, calendar) -> tuple[np.ndarray, pd.DataFrame]:
     """The period of each date as a code into a small table of distinct periods.
 
@@ -344,7 +381,7 @@ def _period_codes(dates, period, calendar) -> tuple[np.ndarray, pd.DataFrame]:
     if not pd.api.types.is_datetime64_any_dtype(d.dtype):
         d = pd.Series(pd.to_datetime(dates))  # (to_datetime of datetimes scans them for nothing)
     if isinstance(d.dtype, np.dtype) and d.dtype.kind == "M":  # naive: one label per day
-        day_code, days = pd.factorize(d.dt.normalize())
+        day_code, days = _day_codes(d)
         lab = _jalali_days(days, period) if calendar == "jalali" and period in (
             "month", "week", "quarter") else None
         if lab is None:
@@ -397,7 +434,15 @@ def _group_ids(keys: list[tuple[np.ndarray, pd.DataFrame]], keep: np.ndarray):
         comb = np.zeros(len(rows), dtype=np.int64)
         for (code, _), size in zip(keys, sizes):
             comb = comb * size + code[rows]
-        uniq, gid = np.unique(comb, return_inverse=True)
+        total = int(np.prod(sizes, dtype=np.int64))
+        if total <= 4 * len(rows) + 100_000:
+            # few possible combinations (periods x categories): the distinct ones from a
+            # count per combination, no sort -- np.unique(comb, return_inverse=True)
+            present = np.bincount(comb, minlength=total) > 0
+            uniq = np.flatnonzero(present)
+            gid = (np.cumsum(present) - 1)[comb]
+        else:
+            uniq, gid = np.unique(comb, return_inverse=True)
         parts = []
         for size in sizes[::-1]:
             uniq, r = np.divmod(uniq, size)
@@ -421,6 +466,31 @@ def _column_key(s: pd.Series) -> tuple[np.ndarray, pd.DataFrame]:
 
 
 # ---------------------------------------------------------------- grouped
+
+#: (id(frame), date column, period, calendar) -> (weakref to frame, column fingerprint,
+#: (code, table)): several ``by`` calls of a report group the same answers by the same periods
+_PERIODS: OrderedDict = OrderedDict()
+_PERIODS_MAX = 8
+
+
+def _frame_period_codes(df: pd.DataFrame, date: str, period, calendar):
+    """:func:`_period_codes` of ``df[date]``, computed once per frame, column, period and
+    calendar while the column is unchanged (``insight._events._content_fp``: a checksum of
+    the dates).  The cached arrays are shared: read them only."""
+    fp = _ev._content_fp(df[date])
+    key = (id(df), date, period, calendar)
+    hit = _PERIODS.get(key)
+    if (fp is not None and hit is not None and hit[0]() is df and len(hit[1]) == len(fp)
+            and all(a is b if isinstance(a, (pa.Array, pa.ChunkedArray)) else a == b
+                    for a, b in zip(hit[1], fp))):
+        _PERIODS.move_to_end(key)
+        return hit[2]
+    code, table = _period_codes(df[date], period, calendar)
+    code.setflags(write=False)
+    if fp is not None:
+        _ev._remember(_PERIODS, _PERIODS_MAX, key, df, fp, (code, table))
+    return code, table
+
 
 def _default_date(df: pd.DataFrame) -> str | None:
     return next((c for c in DATE_COLUMNS if c in df.columns), None)
@@ -449,8 +519,16 @@ def by(df: pd.DataFrame, metric: str = "nps", *, date: str | None = None,
     if missing:
         raise KeyError(f"group column(s) {missing} not in frame")
     lo_hi = {"nps": (0, 10), "ces": (1, scale or 5)}.get(metric, (1, scale or 5))
-    _scores(df[column], *lo_hi, column)  # raises on non-numeric or out-of-range answers
-    v = pd.to_numeric(df[column], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    col = df[column]
+    if col.dtype == "float64":   # the answers as they are, checked without a compressed copy
+        v = col.to_numpy()
+        out = (v < lo_hi[0]) | (v > lo_hi[1])
+        if out.any():
+            raise ValueError(f"{column}: {int(out.sum())} answer(s) outside {lo_hi[0]:g}..{lo_hi[1]:g}, "
+                             f"e.g. {v[out][0]:g}")
+    else:
+        _scores(col, *lo_hi, column)  # raises on non-numeric or out-of-range answers
+        v = pd.to_numeric(col, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
     # group on integer codes (periods computed once per distinct day), not on strings
     keys: list[tuple[np.ndarray, pd.DataFrame]] = []
@@ -458,7 +536,7 @@ def by(df: pd.DataFrame, metric: str = "nps", *, date: str | None = None,
         date = date or _default_date(df)
         if date is None or date not in df.columns:
             raise KeyError(f"no date column for period grouping (give date=; looked for {DATE_COLUMNS})")
-        keys.append(_period_codes(df[date], period, calendar))
+        keys.append(_frame_period_codes(df, date, period, calendar))
     keys += [_column_key(df[g]) for g in groups]
     rows, gid, res = _group_ids(keys, ~np.isnan(v))
     v = v[rows]

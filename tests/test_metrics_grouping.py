@@ -58,3 +58,42 @@ def test_jalali_day_table_matches_the_general_labels(period):
     if want[0]:
         assert row["period"] == want[0]
     assert row["period_start"] == pd.Timestamp(want[1])
+
+
+def test_day_codes_floor_days_presence_and_far_dates():
+    d = pd.Series(pd.to_datetime(["2024-03-20 23:00", None, "1969-12-31 23:59", "2024-03-19 08:00",
+                                  "2024-03-20 01:00"])).astype("datetime64[ns]")
+    code, days = metrics._day_codes(d)
+    # distinct days sorted (1969-12-31 before 1970: floor, not truncation), NaT -> -1
+    assert days.tolist() == list(pd.to_datetime(["1969-12-31", "2024-03-19", "2024-03-20"]))
+    assert code.tolist() == [2, -1, 0, 1, 2]
+    # far-apart days (span > 4 n + 100k days): hashed, in order of appearance
+    far = pd.Series(pd.to_datetime(["2200-01-01 05:00", "1700-01-01 00:00", "2200-01-01 00:00"])).astype("datetime64[ns]")
+    code, days = metrics._day_codes(far)
+    assert days.tolist() == list(pd.to_datetime(["2200-01-01", "1700-01-01"])) and code.tolist() == [0, 1, 0]
+    code, days = metrics._day_codes(pd.Series(pd.to_datetime([None, None])).astype("datetime64[ns]"))
+    assert code.tolist() == [-1, -1] and len(days) == 0
+
+
+def test_group_ids_counted_combinations_equal_unique():
+    a = (np.array([2, 0, 2, -1, 1, 0]), pd.DataFrame({"a": ["x", "y", "z"]}))
+    b = (np.array([1, 1, 0, 0, 1, 1]), pd.DataFrame({"b": [10, 20]}))
+    rows, gid, groups = metrics._group_ids([a, b], np.array([True, True, True, True, True, False]))
+    # kept rows 0, 1, 2, 4 (row 3: missing a, row 5: not kept); combinations (z,20) (x,20) (z,10) (y,20)
+    assert rows.tolist() == [0, 1, 2, 4]
+    assert groups.to_dict("list") == {"a": ["x", "y", "z", "z"], "b": [20, 20, 10, 20]}
+    assert gid.tolist() == [3, 0, 2, 1]
+
+
+def test_by_periods_cached_per_frame_until_the_dates_change():
+    df = pd.DataFrame({"submitted_at": pd.to_datetime(["2024-03-19", "2024-03-20", "2024-04-25"]),
+                       "nps": [10.0, 0.0, 9.0]})
+    first = metrics.by(df, "nps")
+    assert first["period"].tolist() == ["1402-12", "1403-01", "1403-02"]
+    assert metrics.by(df, "nps").equals(first)
+    df.loc[0, "submitted_at"] = pd.Timestamp("2024-04-26")     # edited in place: not the cached periods
+    again = metrics.by(df, "nps")
+    assert again["period"].tolist() == ["1403-01", "1403-02"] and again["n"].tolist() == [1, 2]
+    assert again["value"].tolist() == [-100.0, 100.0]
+    with pytest.raises(ValueError, match=r"nps: 1 answer\(s\) outside 0..10, e.g. 11"):
+        metrics.by(df.assign(nps=[10.0, np.nan, 11.0]), "nps")
