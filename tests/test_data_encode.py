@@ -63,3 +63,31 @@ def test_random_ids_agree_with_arrow():
         assert d1.equals(d2) and c1.dtype == c2.dtype and np.array_equal(c1, c2)
         taken += _fixed(arr) is not None
     assert taken > 50   # the fast path was exercised
+
+
+@pytest.mark.parametrize("values,keys,expected", [
+    # short ids: the path without hashing; a missing value is not in
+    (["C01", None, "C09", "C02", "C01"], ["C02", "C01"], [True, False, False, True, True]),
+    # a value of another length: Arrow's is_in, same answer
+    (["C01", "C0100", None], ["C01"], [True, False, False]),
+    # keys holding a missing value: Arrow's is_in (a missing value then matches)
+    (["C01", None], ["C02", None], [False, True]),
+    # plain str keys (string) against large_string values
+    (["C01", "C03"], pa.array(["C03"], pa.string()), [False, True]),
+])
+def test_isin_short_ids(values, keys, expected):
+    import pandas as pd
+
+    from insight.data.validate import _isin_fixed, isin
+    s = pd.Series(values, dtype="str")
+    ks = keys if isinstance(keys, pa.Array) else pa.array(keys, pa.large_string())
+    assert isin(s, ks).tolist() == expected
+    arrow = pc_is_in(s, ks)
+    assert arrow == expected
+    assert (_isin_fixed(s.array._pa_array, ks) is not None) == (len(set(map(len, filter(None, values)))) == 1
+                                                                  and not ks.null_count)
+
+
+def pc_is_in(s, ks):
+    import pyarrow.compute as pc
+    return pc.is_in(s.array._pa_array, value_set=ks).to_pylist()

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from insight.contract import DATE, MONEY, NUM, TABLES, dtype_for
-from insight.data.arrowtext import encode
+from insight.data.arrowtext import _encode_fixed, encode
 from insight.data.parse import Issues, text_at
 
 #: value ranges (inclusive) of score columns; ``ces`` upper bound is the dataset's scale
@@ -51,6 +51,9 @@ def isin(values: pd.Series, keys) -> np.ndarray:
             ks = keys.array._pa_array
         else:
             ks = pa.array(np.asarray(keys, dtype=object))
+        fixed = _isin_fixed(arr, ks)
+        if fixed is not None:
+            return fixed
         if isinstance(ks, pa.ChunkedArray):
             ks = ks.combine_chunks()
         return np.asarray(pc.is_in(arr, value_set=ks).to_numpy(zero_copy_only=False), dtype=bool)
@@ -58,6 +61,25 @@ def isin(values: pd.Series, keys) -> np.ndarray:
         if isinstance(keys, (pa.Array, pa.ChunkedArray)):
             keys = keys.to_pylist()
         return values.isin(keys).to_numpy()
+
+
+def _isin_fixed(arr, ks) -> np.ndarray | None:
+    """``is_in`` for short ids of one byte length (``arrowtext._encode_fixed``): keys and
+    values numbered together without hashing; a value is in when a key has its number.
+    None when that path does not apply (then Arrow's ``is_in``)."""
+    text = (pa.types.is_string, pa.types.is_large_string)
+    if ks.null_count or not any(t(arr.type) for t in text) or not any(t(ks.type) for t in text):
+        return None
+    if arr.type != ks.type:
+        arr = arr.cast(ks.type)
+    chunks = [c for a in (ks, arr) for c in (a.chunks if isinstance(a, pa.ChunkedArray) else [a])]
+    res = _encode_fixed(chunks, ks.type, dictionary=False)
+    if res is None:
+        return None
+    codes = res[1]
+    mark = np.zeros(int(codes.max(initial=-1)) + 2, dtype=bool)   # last slot: code -1 (missing value)
+    mark[codes[:len(ks)]] = True
+    return mark[codes[len(ks):]]
 
 
 def isin_many(columns: list[pd.Series], keys) -> list[np.ndarray]:
