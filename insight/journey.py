@@ -641,31 +641,67 @@ def transitions(log: pd.DataFrame, *, conf: float = 0.95) -> pd.DataFrame:
     """
     cc, new, e, t = _sorted_codes(log)
     K = len(EVENTS)
+    W = K + 2
     S, En = K, K + 1  # start / end codes
-    n = len(e)
-    # pair key from * (K + 2) + to: one per row (from = the customer's previous event, or
-    # (start)), then one (last event, (end)) per customer
-    last = np.r_[new[1:], True] if n else np.zeros(0, bool)
-    frm = np.empty(n, dtype=np.int64)
-    frm[:1] = S
-    frm[1:] = e[:-1]
-    frm[new] = S
-    row_key = frm * (K + 2)
-    row_key += e
-    key = np.concatenate([row_key, e[last].astype(np.int64) * (K + 2) + En])
-    cnt = np.bincount(key, minlength=(K + 2) ** 2)
+    # pair key from * W + to: (start, first event) and (last event, (end)) once per
+    # customer, and the pairs of consecutive rows of one customer (_inner_pairs: counts
+    # and median days from one sort)
+    last = np.r_[new[1:], True] if len(e) else np.zeros(0, bool)
+    cnt = np.bincount(S * W + e[new].astype(np.int64), minlength=W * W)
+    cnt += np.bincount(e[last].astype(np.int64) * W + En, minlength=W * W)
+    inner_cnt, medians = _inner_pairs(e, new, t, W)
+    cnt += inner_cnt
     nz = np.flatnonzero(cnt)
-    f_, t_ = nz // (K + 2), nz % (K + 2)
+    f_, t_ = nz // W, nz % W
     names = np.array(list(EVENTS) + [START, END], dtype=object)
-    n_from = np.bincount(f_, weights=cnt[nz], minlength=K + 2)[f_]
+    n_from = np.bincount(f_, weights=cnt[nz], minlength=W)[f_]
     lo, hi = _stats.wilson_ci(cnt[nz], n_from, alpha=1 - conf)
-    # days between the two events of each within-customer pair ((start)/(end) pairs: NaN)
-    inner = ~new[1:]
-    med = _group_medians_ns((t[1:] - t[:-1])[inner], row_key[1:][inner], nz)
+    med = medians(nz)   # (start)/(end) pairs: NaN
     out = pd.DataFrame({"from": names[f_], "to": names[t_], "count": cnt[nz].astype(np.int64),
                         "n_from": n_from.astype(np.int64), "probability": cnt[nz] / n_from,
                         "ci_low": lo, "ci_high": hi, "median_days": med})
     return out.sort_values(["n_from", "count"], ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _inner_pairs(e: np.ndarray, new: np.ndarray, t: np.ndarray, W: int):
+    """For the pairs of consecutive rows of one customer: the count of each pair key
+    ``e[i-1] * W + e[i]`` (length W * W) and ``medians(keys)``, the median days from
+    ``t[i-1]`` to ``t[i]`` per key (NaN without pairs), as :func:`_group_medians_ns` on the
+    compressed pairs.
+
+    Packed in place in the full-length differences instead (1.8M rows: each fresh array
+    costs page faults): a pair across customers gets duration 0 and key 255, sorting after
+    every real key (< W * W <= 255)."""
+    inner = ~new[1:]
+    d = t[1:] - t[:-1]                          # (wrapping as the compressed differences)
+    key = e[:-1].astype(np.int64)
+    key *= W
+    key += e[1:]
+    d[new[1:]] = 0                              # no effect on the gcd, min, max checks below
+    if not inner.any() or W * W > 255 or d.min() < 0:
+        dd, kk = d[inner], key[inner]
+        return np.bincount(kk, minlength=W * W), lambda groups: _group_medians_ns(dd, kk, groups)
+    unit = int(np.gcd.reduce(d)) or 1
+    if int(d.max()) // unit >= 2 ** 55:
+        dd, kk = d[inner], key[inner]
+        return np.bincount(kk, minlength=W * W), lambda groups: _group_medians_ns(dd, kk, groups)
+    if unit > 1:
+        d //= unit
+    key[new[1:]] = 255
+    key <<= 55
+    d |= key
+    del key
+    d.sort()
+    bounds = np.searchsorted(d, np.arange(W * W + 1, dtype=np.int64) << 55)
+    cnt = np.diff(bounds)
+
+    def medians(groups):
+        lo, n = bounds[groups], cnt[groups]
+        value = lambda i: ((d[np.minimum(i, len(d) - 1)] & ((1 << 55) - 1)) * unit) / _NS_DAY
+        a, b = value(lo + (n - 1) // 2), value(lo + n // 2)   # the same row when n is odd
+        med = np.where(n % 2 == 1, b, (a + b) / 2)
+        return np.where(n > 0, med, np.nan)
+    return cnt, medians
 
 
 def _group_medians(x: np.ndarray, key: np.ndarray, groups: np.ndarray) -> np.ndarray:
@@ -816,14 +852,17 @@ def stage_times(log: pd.DataFrame, stages=STAGES) -> pd.DataFrame:
     median (distribution-free CI), q25, q75, mean.
     """
     cc, new, e, t = _sorted_codes(log)
-    # the rows of each event, in log order: one stable (radix) sort of the small event codes
-    by_event = np.argsort(e.astype(np.int8, copy=False), kind="stable")
-    bounds = np.r_[0, np.cumsum(np.bincount(e, minlength=len(EVENTS)))]
-    rows_of = lambda name: by_event[bounds[EVENTS.index(name)]:bounds[EVENTS.index(name) + 1]]
+    # the rows of the events the stages name, in log order (once per event set)
+    found: dict = {}
+
+    def rows_of(names):
+        if names not in found:
+            found[names] = np.flatnonzero(_is_event(e, names))
+        return found[names]
     rows = []
     for frm, tos in stages:
-        rf = rows_of(frm)
-        rt = rows_of(tos[0]) if len(tos) == 1 else np.sort(np.concatenate([rows_of(x) for x in tos]))
+        rf = rows_of((frm,))
+        rt = rows_of(tuple(tos))
         # the log is sorted by (customer, time, event order), each customer's rows together:
         # the first to-row after each from-row in log order, if it belongs to the same
         # customer, is the answer

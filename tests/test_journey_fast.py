@@ -134,3 +134,67 @@ def test_variants_paths_by_hand():
     assert v2["churn_share"].tolist() == [0.0, 0.0, 1.0] and (v2["n_customers"] == 4).all()
     v3 = J.variants(log, stop_at=(), collapse_repeats=False)
     assert "order_placed → review → review → delivered_on_time → next_order → review" in set(v3["path"])
+
+
+def _random_log(rng, n, ncust, stamp):
+    c = np.sort(rng.integers(0, ncust, n))
+    t = stamp(n)
+    log = pd.DataFrame({"customer_id": pd.Categorical.from_codes(c, categories=[f"c{i}" for i in range(ncust)]),
+                        "event": pd.Categorical.from_codes(rng.integers(0, len(J.EVENTS), n), categories=list(J.EVENTS)),
+                        "timestamp": t.view("datetime64[ns]")})
+    return log.sort_values(["customer_id", "timestamp"], kind="stable").reset_index(drop=True)
+
+
+def test_inner_pairs_match_pandas_on_both_paths():
+    rng = np.random.default_rng(8)
+    day = J._NS_DAY
+    for stamp in (lambda n: 1_700_000_000 * 10 ** 9 + rng.integers(0, 10 ** 5, n) * _MIN,   # packed
+                  lambda n: rng.integers(0, 2 ** 62, n)):                                   # > 2**55 ns: fallback
+        log = _random_log(rng, 3000, 120, stamp)
+        cc, new, e, t = J._sorted_codes(log)
+        W = len(J.EVENTS) + 2
+        cnt, medians = J._inner_pairs(e, new, t, W)
+        inner = ~new[1:]
+        key = (e[:-1].astype(np.int64) * W + e[1:])[inner]
+        d = (t[1:] - t[:-1])[inner] / day
+        ref = pd.Series(d).groupby(key).agg(["size", "median"])
+        assert cnt.tolist() == np.bincount(key, minlength=W * W).tolist()
+        groups = np.arange(W * W)
+        np.testing.assert_array_equal(medians(groups), ref["median"].reindex(groups).to_numpy())
+
+
+def test_transitions_by_hand():
+    T = pd.Timestamp
+    rows = [("a", "order_placed", "2024-01-01"), ("a", "review", "2024-01-03"), ("a", "next_order", "2024-01-04"),
+            ("b", "order_placed", "2024-01-01"), ("b", "review", "2024-01-02")]
+    log = pd.DataFrame({"customer_id": pd.Categorical([r[0] for r in rows]),
+                        "event": pd.Categorical([r[1] for r in rows], categories=list(J.EVENTS)),
+                        "timestamp": [T(r[2]) for r in rows]})
+    tr = J.transitions(log).set_index(["from", "to"])
+    # order_placed -> review twice (2 and 1 days: median 1.5); review -> next_order once (1 day)
+    assert tr.loc[("order_placed", "review"), "count"] == 2
+    assert tr.loc[("order_placed", "review"), "median_days"] == 1.5
+    assert tr.loc[("review", "next_order"), ["count", "median_days"]].tolist() == [1, 1.0]
+    assert tr.loc[(J.START, "order_placed"), "count"] == 2 and np.isnan(tr.loc[(J.START, "order_placed"), "median_days"])
+    assert tr.loc[("review", J.END), "count"] == 1 and tr.loc[("next_order", J.END), "count"] == 1
+    assert tr.loc[("review", "next_order"), "probability"] == 0.5    # review: once to next_order, once to (end)
+    assert len(tr) == 5
+
+
+def test_stage_times_by_hand():
+    T = pd.Timestamp
+    rows = [("a", "order_placed", "2024-01-01"), ("a", "delivered_late", "2024-01-04"),
+            ("a", "complaint_opened", "2024-01-05"), ("a", "next_order", "2024-01-11"),
+            ("b", "order_placed", "2024-01-01"), ("b", "delivered_on_time", "2024-01-03"),
+            ("c", "complaint_opened", "2024-01-02")]
+    log = pd.DataFrame({"customer_id": pd.Categorical([r[0] for r in rows]),
+                        "event": pd.Categorical([r[1] for r in rows], categories=list(J.EVENTS)),
+                        "timestamp": [T(r[2]) for r in rows]})
+    st = J.stage_times(log).set_index(["from", "to"])
+    # delivery 3 (late) and 2 days after the order; a's next order 10 days after; c's complaint
+    # opened and never resolved; a's late delivery followed by a complaint a day later
+    assert st.loc[("order_placed", "delivered_on_time | delivered_late"), ["n", "n_from", "mean_days"]].tolist() == [2, 2, 2.5]
+    assert st.loc[("order_placed", "next_order"), ["n", "n_from", "median_days"]].tolist() == [1, 2, 10.0]
+    assert st.loc[("complaint_opened", "complaint_resolved"), ["n", "n_from"]].tolist() == [0, 2]
+    assert st.loc[("delivered_late", "complaint_opened"), ["n", "mean_days"]].tolist() == [1, 1.0]
+    assert st.loc[("next_order", "next_order"), "n"] == 0
