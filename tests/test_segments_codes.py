@@ -75,3 +75,29 @@ def test_profile_return_rate_per_order_uses_purchase_lines():
     assert p.loc["lost", ["n_return", "return_rate"]].tolist() == [1, 1.0]
     assert p.loc["about to sleep", ["n_return", "return_rate"]].tolist() == [1, 0.0]
     assert p["n_return"].sum() == 2 and p.attrs["return_rate_unit"] == "orders"
+
+
+def test_last_kept_date_and_purchase_lines():
+    d = pd.to_datetime(["2024-01-03", "2024-01-09", "2024-01-05", "2024-01-09"]).to_numpy("datetime64[ns]")
+    T = pd.Timestamp
+    assert sg._last_kept_date(d, None) == T("2024-01-09")
+    # one of the two latest lines kept: its date; both dropped: the latest kept (masked path)
+    assert sg._last_kept_date(d, np.array([True, False, True, True])) == T("2024-01-09")
+    assert sg._last_kept_date(d, np.array([True, False, True, False])) == T("2024-01-05")
+    assert sg._last_kept_date(d, np.zeros(4, bool)) > T("2024-06-01")        # none kept: now
+    nat = d.copy()
+    nat[0] = np.datetime64("NaT", "ns")
+    assert sg._last_kept_date(nat, np.array([False, True, True, True])) == T("2024-01-09")
+    assert pd.isna(sg._last_kept_date(nat, np.array([True, True, True, True])))  # numpy's max: NaT
+    o = pd.DataFrame({"status": pd.array(["delivered", "cancelled", None, "Cancelled", "returned"], dtype="str")})
+    assert sg._purchase_lines(o).tolist() == [True, False, True, False, True]   # two cancelled labels
+    assert sg._purchase_lines(o.iloc[[0, 1, 2]]).tolist() == [True, False, True]  # one label
+    assert sg._purchase_lines(o.iloc[[0, 2, 4]]) is None
+    # rfm's as_of: the latest purchase line (the cancelled 01-09 line does not count)
+    orders = pd.DataFrame({"customer_id": _str(["a", "b", "a"]), "order_id": _str(["o1", "o2", "o3"]),
+                           "order_date": pd.to_datetime(["2024-01-01", "2024-01-09", "2024-01-04"]),
+                           "quantity": [1.0, 1.0, np.nan], "unit_price": [5.0, 7.0, 3.0],
+                           "status": _str(["delivered", "cancelled", "delivered"])})
+    t = sg.rfm(orders)
+    assert t.attrs["as_of"] == T("2024-01-04") and t.index.tolist() == ["a"]
+    assert t["monetary"].tolist() == [5.0] and t["recency_days"].tolist() == [0]
