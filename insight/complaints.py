@@ -40,6 +40,15 @@ def _unique(x: np.ndarray) -> np.ndarray:
     return s[np.r_[True, s[1:] != s[:-1]]] if len(s) else s
 
 
+def _max_date(s: pd.Series):
+    """``s.max()``; a naive datetime64[ns] column as its int64 view (NaT is int64 min, so
+    the plain maximum skips it): no NaT mask and masked copy of 1M dates."""
+    if s.dtype != "datetime64[ns]" or not len(s):
+        return s.max()
+    m = s.to_numpy().view(np.int64).max()
+    return pd.NaT if m == _NAT else pd.Timestamp(np.datetime64(int(m), "ns"))
+
+
 def _groups(df: pd.DataFrame, by, default=()) -> list[str]:
     if by is None:
         return []
@@ -297,15 +306,19 @@ def repurchase_after(complaints: pd.DataFrame, orders: pd.DataFrame, window_days
 
     need(complaints, ["customer_id", "opened_at", "resolved_at"], "complaints")
     need(orders, ["customer_id", "order_date"], "orders")
-    as_of = pd.Timestamp(as_of) if as_of is not None else orders["order_date"].max()
+    as_of = pd.Timestamp(as_of) if as_of is not None else _max_date(orders["order_date"])
     # each customer's first ticket (earliest opened_at, missing dates last, ties: first
     # in the log; tickets without a customer count as one customer, as drop_duplicates)
     tc, tu = codes(complaints, "customer_id")
     opened = ns_int(complaints["opened_at"])
-    by_time = np.lexsort((opened, opened == _NAT))          # stable: ties keep log order
+    # one stable sort on the times shifted into uint64 so that NaT (int64 min) sorts last:
+    # the order of lexsort((opened, opened == NaT)); ties keep log order
+    by_time = np.argsort(opened.view(np.uint64) + np.uint64(2**63 - 1), kind="stable")
     who = np.where(tc >= 0, tc, len(tu))[by_time]
-    _, first_pos = np.unique(who, return_index=True)         # first occurrence in time order
-    rows = by_time[np.sort(first_pos)]
+    # first occurrence of each customer in time order (codes are bounded: no unique's sort)
+    first_pos = np.full(len(tu) + 1, len(who), dtype=np.int64)
+    np.minimum.at(first_pos, who, np.arange(len(who)))
+    rows = by_time[np.sort(first_pos[first_pos < len(who)])]
     # ... their customer codes among the orders' customers, and the next order after it
     _, ocu = codes(orders, "customer_id")
     cust = (lookup_codes(complaints, "customer_id", ocu)[rows] if len(ocu)
@@ -474,9 +487,9 @@ def silent_customers(orders: pd.DataFrame, complaints: pd.DataFrame | None,
     comp = complaints if complaints is not None else pd.DataFrame(
         {"customer_id": pd.Series(dtype="str"), "opened_at": pd.Series(dtype="datetime64[ns]")})
     need(comp, ["customer_id", "opened_at"], "complaints")
-    dates = [orders["order_date"].max(), comp["opened_at"].max()]
+    dates = [_max_date(orders["order_date"]), _max_date(comp["opened_at"])]
     if returns is not None and "return_date" in returns:
-        dates.append(returns["return_date"].max())
+        dates.append(_max_date(returns["return_date"]))
     as_of = pd.Timestamp(as_of) if as_of is not None else max(d for d in dates if pd.notna(d))
     win = pd.Timedelta(days=window_days)
     win_ns = win.value

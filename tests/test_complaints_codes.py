@@ -108,3 +108,20 @@ def test_silent_customers_long_ids_distinct_orders_and_reason_cells():
     assert br["n"].to_dict() == {"cancelled": 1, "late": 1, "returned": 2}
     assert br["voiced"].to_dict() == {"cancelled": 1, "late": 1, "returned": 0}
     assert s.share.value == pytest.approx(1 / 3) and s.share.n == 3
+
+
+def test_repurchase_after_first_ticket_nat_last_ties_in_log_order():
+    orders = pd.DataFrame({"order_id": ["o1", "o2"], "customer_id": ["c1", "c2"],
+                           "order_date": T(["2024-01-15", "2024-06-30"])})
+    # c1: a ticket without a date (sorts last) and two on 01-10: the first of those in the
+    # log (open) is c1's first ticket -> unresolved, o1 within 30 days.  Two tickets without
+    # a customer count as one customer: its first is 01-12 (resolved), no orders
+    comp = pd.DataFrame({"customer_id": ["c1", None, "c1", "c1", None],
+                         "opened_at": T([None, "2024-01-20", "2024-01-10", "2024-01-10", "2024-01-12"]),
+                         "resolved_at": T([None, None, None, "2024-01-11", "2024-01-13"])})
+    r = C.repurchase_after(comp, orders, window_days=30)
+    rates = r.rates.set_index("group")
+    assert rates.loc["unresolved", ["k", "n"]].tolist() == [1, 1]
+    assert rates.loc["resolved", ["k", "n"]].tolist() == [0, 1]
+    assert r.extra["unobserved"] == 0
+    assert C._max_date(orders["order_date"].astype("datetime64[ns]")) == pd.Timestamp("2024-06-30")
