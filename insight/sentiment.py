@@ -340,7 +340,7 @@ def predict(texts, model: SentimentModel | str | None = None, *, adapt_prior: bo
     s = _as_series(texts)
     ok = s.notna() & (s.astype("str").str.strip() != "") if len(s) else pd.Series([], dtype=bool)
     codes, uniques = pd.factorize(s.where(ok))
-    uniq = [str(u) for u in uniques]
+    uniq = [str(u) for u in uniques.tolist()]   # (iterating an Arrow-backed Index is ~3x slower)
     folded = _prepare(uniq)
     prior_attrs = {}
     if isinstance(model, str) and model == "lexicon":
