@@ -93,3 +93,27 @@ def test_load_adopts_exactly_factorize(tmp_path, fmt, spoil, monkeypatch):
         assert u.array._pa_array.type == expected[col][1].array._pa_array.type
     monkeypatch.setattr(pd, "factorize", real)
     assert "cancelled" in set(o["status"])
+
+
+def test_date_checks_on_nanoseconds_match_pandas_comparisons():
+    from insight.data.validate import check_values
+    today = pd.Timestamp("2024-03-10")
+    od = pd.to_datetime(["2024-03-10 23:59:59.999999", "2024-03-11", None, "1899-12-31 23:59", "1900-01-01",
+                         "2024-01-02 10:00", "2024-01-02 10:00"], format="mixed")
+    dd = pd.to_datetime(["2024-03-10", None, "2024-01-01", "1900-01-02", "1899-06-01",
+                         "2024-01-02 09:00", "2024-01-01 23:59"], format="mixed")
+    masks = {}
+    for unit in ("ns", "us"):   # ns: int64 comparisons; us: pandas' comparisons
+        df = pd.DataFrame({"order_date": od.as_unit(unit), "delivered_date": dd.as_unit(unit),
+                           "promised_date": pd.Series(pd.NaT, index=range(7), dtype=f"datetime64[{unit}]")})
+        issues = Issues(len(df))
+        check_values("orders", df, {}, issues, today=today, ces_scale=5)
+        masks[unit] = {(it.column, it.label): it.mask.tolist() for it in issues.items}
+    assert masks["ns"] == masks["us"]
+    assert masks["ns"] == {
+        ("order_date", "after today (2024-03-10)"): [False, True, False, False, False, False, False],
+        ("order_date", "before 1900"): [False, False, False, True, False, False, False],
+        ("delivered_date", "before 1900"): [False, False, False, False, True, False, False],
+        # same day, earlier hour: not before; the day before: before
+        ("delivered_date", "before order_date"): [False, False, False, False, True, False, True],
+    }

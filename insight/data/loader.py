@@ -126,8 +126,12 @@ def _uniques(s: pd.Series, keys):
     return None
 
 
-def _adopt(frame: pd.DataFrame, col: str, codes, keys) -> None:
-    """Hand the id codes the load computed to the analyses (``insight._events.codes``)."""
+def _adopt(frame: pd.DataFrame, col: str, codes, keys, keep=None) -> None:
+    """Hand the id codes the load computed to the analyses (``insight._events.codes``).
+    ``keep``: the rows of ``codes`` that ``frame`` kept (their codes are renumbered)."""
+    if keep is not None and codes is not None:
+        codes, old = first_appearance(codes[keep], len(keys))
+        keys = keys.take(pa.array(old))
     u = _uniques(frame[col], keys)
     if u is not None and codes is not None:
         _events.adopt_codes(frame, col, codes, u)
@@ -162,7 +166,7 @@ def load(path, mapping=None, *, quarantine_dir=None, today=None) -> Dataset:
     waiting: dict = {}   # (table, column) -> (Future of a list of such masks, index in it)
     order_pos = {}       # the returns' positions among the orders' ids (for check_return_dates)
     encoded: dict = {}   # (table, column) -> Future of isin_encoded: the column's codes come with its lookup
-    adopt: list = []     # (table, column, codes, distinct values) of the kept rows, for _events.codes
+    adopting: list = []  # Futures of _adopt: the codes handed to _events.codes
 
     def look_up(cols, keys):
         """Look ``cols`` ([(table, column, Series)], one parent) up in ``keys`` on the lookup thread."""
@@ -192,12 +196,8 @@ def load(path, mapping=None, *, quarantine_dir=None, today=None) -> Dataset:
         frames[table] = kept
         encs = {key[1]: encoded.pop(key).result()[1] for key in [k for k in encoded if k[0] == table]}
         for col, enc in {**encs, **issues.codes}.items():
-            if enc is not None:
-                keys, codes = enc
-                if len(rows):   # the kept rows' codes, renumbered as pd.factorize numbers them
-                    codes, old = first_appearance(codes[~bad], len(keys))
-                    keys = keys.take(pa.array(old))
-                adopt.append((table, col, codes, keys))
+            if enc is not None:   # checked on the lookup thread while this one goes on
+                adopting.append(lookup.submit(_adopt, kept, col, enc[1], enc[0], ~bad if len(rows) else None))
         if table in PARENT_KEY:
             if pk_index is not None and not len(rows) and PARENT_KEY[table] == pk:
                 parents[table], parents.codes[table] = pk_index   # every row kept: the same keys
@@ -286,14 +286,14 @@ def load(path, mapping=None, *, quarantine_dir=None, today=None) -> Dataset:
         for item in pending:
             if item[0] not in PARENT_KEY:
                 finish(*item)
+        # the analyses factorize the orders' ids again unless given what the load computed
+        if "orders" in parents.codes and frames.get("orders") is not None:
+            _adopt(frames["orders"], "order_id", parents.codes["orders"], parents.get("orders"))
+        for fut in adopting:
+            fut.result()
     finally:
         reader.shutdown(wait=True, cancel_futures=True)
         lookup.shutdown(wait=True, cancel_futures=True)
-    # the analyses factorize the orders' ids again unless given what the load computed
-    for table, col, codes, keys in adopt:
-        _adopt(frames[table], col, codes, keys)
-    if "orders" in parents.codes and frames.get("orders") is not None:
-        _adopt(frames["orders"], "order_id", parents.codes["orders"], parents.get("orders"))
     if qparts:
         report.quarantined = pd.concat(qparts, ignore_index=True)
     if quarantine_dir is not None:
