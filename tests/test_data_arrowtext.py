@@ -76,3 +76,13 @@ def test_with_rows_across_chunks():
         expect = s.copy()
         expect[mask] = new
         assert with_rows(s, mask, new).equals(expect), share
+
+
+def test_cleaning_mask_with_empty_strings_at_both_ends_of_an_unpadded_buffer():
+    # offsets 0 0 2 3 3 3 over exactly the 3 bytes "a b": the first string's last byte and the
+    # last strings' first byte would be read outside the buffer without clipping
+    offsets = np.array([0, 0, 2, 3, 3, 3], dtype=np.int32)
+    arr = pa.Array.from_buffers(pa.string(), 5, [None, pa.py_buffer(offsets), pa.py_buffer(b"a b")])
+    assert arr.to_pylist() == ["", "a ", "b", "", ""]
+    for kind in ("id", "text"):
+        assert _chunk_mask(arr, kind).tolist() == [True, True, False, True, True]

@@ -117,3 +117,4 @@ def test_date_checks_on_nanoseconds_match_pandas_comparisons():
         # same day, earlier hour: not before; the day before: before
         ("delivered_date", "before order_date"): [False, False, False, False, True, False, True],
     }
+

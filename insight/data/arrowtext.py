@@ -220,9 +220,14 @@ def _chunk_mask(arr, kind: str) -> np.ndarray:
     start, end = offsets[:-1], offsets[1:]
     hit = end == start                       # empty strings (and missing cells: cleared below)
     if len(data) and offsets[-1] > offsets[0]:
-        # first and last byte of each string; an empty string reads a neighbour's byte, but it is a hit anyway
-        hit |= _SPACE[np.take(data, np.minimum(start, len(data) - 1))]
-        hit |= _SPACE[np.take(data, np.maximum(end - 1, 0))]
+        # first and last byte of each string; an empty string reads a neighbour's byte, but it is
+        # a hit anyway (offsets only grow: the bounds are clipped only when one can be outside)
+        first = start if offsets[-2] < len(data) else np.minimum(start, len(data) - 1)
+        hit |= _SPACE[data[first]]
+        last = end - 1
+        if offsets[1] < 1:
+            np.maximum(last, 0, out=last)
+        hit |= _SPACE[data[last]]
         body = data[offsets[0]:offsets[-1]]
         if kind == ID:
             # Persian / Arabic-Indic digits are not ASCII: the regex runs on the non-ASCII rows only
