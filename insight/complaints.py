@@ -40,6 +40,17 @@ def _unique(x: np.ndarray) -> np.ndarray:
     return s[np.r_[True, s[1:] != s[:-1]]] if len(s) else s
 
 
+def _customer_codes(tickets: pd.DataFrame, cids: pd.Index) -> np.ndarray:
+    """Each ticket's customer as a position in the orders' customer ids ``cids`` (-1:
+    missing or not a customer).  Short ids are matched on their bytes
+    (``insight._events.lookup`` with the matcher cached per ``cids``): the tickets' ids
+    are not hashed.  Other ids go through the tickets' cached codes (``lookup_codes``)."""
+    ids = tickets["customer_id"]
+    if _ev._arrow_text(ids) is not None and _ev._short_ids(cids) is not None:
+        return lookup(ids, cids)
+    return lookup_codes(tickets, "customer_id", cids)
+
+
 def _max_date(s: pd.Series):
     """``s.max()``; a naive datetime64[ns] column as its int64 view (NaT is int64 min, so
     the plain maximum skips it): no NaT mask and masked copy of 1M dates."""
@@ -309,20 +320,28 @@ def repurchase_after(complaints: pd.DataFrame, orders: pd.DataFrame, window_days
     as_of = pd.Timestamp(as_of) if as_of is not None else _max_date(orders["order_date"])
     # each customer's first ticket (earliest opened_at, missing dates last, ties: first
     # in the log; tickets without a customer count as one customer, as drop_duplicates)
-    tc, tu = codes(complaints, "customer_id")
+    _, ocu = codes(orders, "customer_id")
+    cust_all = (_customer_codes(complaints, ocu) if len(ocu)
+                else np.full(len(complaints), -1, dtype=np.int64))
+    # who: one number per distinct customer id -- its orders' code, ids not among the
+    # orders numbered after those (only their tickets hashed), missing ids one more
+    who_all = cust_all
+    miss = np.flatnonzero(cust_all < 0)
+    if len(miss):
+        extra, extra_u = pd.factorize(complaints["customer_id"].iloc[miss])
+        who_all = cust_all.copy()
+        who_all[miss] = np.where(extra >= 0, len(ocu) + extra, len(ocu) + len(extra_u))
     opened = ns_int(complaints["opened_at"])
     # one stable sort on the times shifted into uint64 so that NaT (int64 min) sorts last:
     # the order of lexsort((opened, opened == NaT)); ties keep log order
     by_time = np.argsort(opened.view(np.uint64) + np.uint64(2**63 - 1), kind="stable")
-    who = np.where(tc >= 0, tc, len(tu))[by_time]
-    # first occurrence of each customer in time order (codes are bounded: no unique's sort)
-    first_pos = np.full(len(tu) + 1, len(who), dtype=np.int64)
+    who = who_all[by_time]
+    # first occurrence of each customer in time order (numbers are bounded: no unique's sort)
+    first_pos = np.full(int(who.max(initial=-1)) + 1, len(who), dtype=np.int64)
     np.minimum.at(first_pos, who, np.arange(len(who)))
     rows = by_time[np.sort(first_pos[first_pos < len(who)])]
     # ... their customer codes among the orders' customers, and the next order after it
-    _, ocu = codes(orders, "customer_id")
-    cust = (lookup_codes(complaints, "customer_id", ocu)[rows] if len(ocu)
-            else np.full(len(rows), -1, dtype=np.int64))
+    cust = cust_all[rows]
     at = opened[rows]
     nxt = next_order_after(orders, cust, at)
     bought, observed = repurchase_flags(orders, at, nxt, window_days, as_of)
@@ -509,7 +528,7 @@ def silent_customers(orders: pd.DataFrame, complaints: pd.DataFrame | None,
     q = np.flatnonzero((cust >= 0) & (order_t != _NAT))
     if len(comp) and len(q) and len(cids):
         # tickets' customers as the orders' customer codes (-1: not a customer in orders)
-        tc = lookup_codes(comp, "customer_id", cids)
+        tc = _customer_codes(comp, cids)
         tt = ns_int(comp["opened_at"])
         ok = (tc >= 0) & (tt != _NAT)
         tc, tt = tc[ok], tt[ok]

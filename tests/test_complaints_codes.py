@@ -125,3 +125,21 @@ def test_repurchase_after_first_ticket_nat_last_ties_in_log_order():
     assert rates.loc["resolved", ["k", "n"]].tolist() == [0, 1]
     assert r.extra["unobserved"] == 0
     assert C._max_date(orders["order_date"].astype("datetime64[ns]")) == pd.Timestamp("2024-06-30")
+
+
+@pytest.mark.parametrize("prefix", ["", "customer-number-"])   # short ids (byte matcher) / long ids
+def test_repurchase_after_tickets_of_non_customers_are_distinct_customers(prefix):
+    p = prefix
+    orders = pd.DataFrame({"order_id": ["o1"], "customer_id": [p + "c1"], "order_date": T(["2024-01-15"])})
+    # x (two tickets) and y (resolved) are not customers: two customers, each first ticket
+    # counted; the ticket without a customer is a third; c1's first ticket (01-02) is
+    # followed by o1
+    comp = pd.DataFrame({"customer_id": [p + "x", p + "c1", p + "y", None, p + "x", p + "c1"],
+                         "opened_at": T(["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04",
+                                         "2024-01-05", "2024-01-06"]),
+                         "resolved_at": T([None, None, "2024-01-03", None, None, None])})
+    r = C.repurchase_after(comp, orders, window_days=30, as_of=T("2024-06-01"))
+    rates = r.rates.set_index("group")
+    assert rates.loc["unresolved", ["k", "n"]].tolist() == [1, 3]
+    assert rates.loc["resolved", ["k", "n"]].tolist() == [0, 1]
+    assert C._customer_codes(comp, pd.Index([p + "c1", p + "y"], dtype="str")).tolist() == [-1, 0, 1, -1, -1, 0]
