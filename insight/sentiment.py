@@ -225,12 +225,7 @@ class SentimentModel:
         work for the three-class default."""
         D = 1 << self.bits
         k = self.coef.shape[0]
-        if k > 2:
-            W = self.coef[:-1] - self.coef[-1]
-            b = self.intercept[:-1] - self.intercept[-1]
-        else:
-            W, b = self.coef, self.intercept
-        W = np.ascontiguousarray(W, dtype=np.float64)
+        W, b = self._scoring_weights()
         out = np.zeros((len(folded), k))
         for s in range(0, len(folded), CHUNK):
             f = _features(folded[s:s + CHUNK], self.bits, self.chars)
@@ -240,6 +235,23 @@ class SentimentModel:
                 z += f.lex @ w[2 * D:]
                 out[s:s + f.n, j] = z + b[j]
         return out if k > 2 else out[:, :1]
+
+    def _scoring_weights(self) -> tuple[np.ndarray, np.ndarray]:
+        """The rows of :meth:`_logits` (float64; k - 1 rows relative to the last class when
+        k > 2) and their intercepts, kept while ``coef`` and ``intercept`` are the same
+        arrays (do not edit them in place): 2 x 0.5M coefficients made float64 on every
+        call took 3-10 ms; :func:`load_model` makes them when the model is loaded."""
+        hit = self.__dict__.get("_scoring")
+        if hit is not None and hit[0] is self.coef and hit[1] is self.intercept:
+            return hit[2], hit[3]
+        if self.coef.shape[0] > 2:
+            W = self.coef[:-1] - self.coef[-1]
+            b = self.intercept[:-1] - self.intercept[-1]
+        else:
+            W, b = self.coef, self.intercept
+        W = np.ascontiguousarray(W, dtype=np.float64)
+        self.__dict__["_scoring"] = (self.coef, self.intercept, W, b)
+        return W, b
 
     def predict_folded(self, folded: list[str]) -> pd.DataFrame:
         """label / score / p_<class> for already prepared (normalized + folded) texts."""
@@ -294,8 +306,10 @@ def load_model(path) -> SentimentModel:
         else:
             coef = z["coef"]
         chars = tuple(int(c) for c in z["chars"]) if "chars" in z else (1, 5)
-        return SentimentModel(tuple(str(c) for c in z["classes"]), coef, z["intercept"],
-                              int(z["bits"]), float(z["neutral_band"]), json.loads(str(z["meta"])), chars)
+        model = SentimentModel(tuple(str(c) for c in z["classes"]), coef, z["intercept"],
+                               int(z["bits"]), float(z["neutral_band"]), json.loads(str(z["meta"])), chars)
+    model._scoring_weights()   # part of loading: a report loads its model once
+    return model
 
 
 @lru_cache(maxsize=1)
