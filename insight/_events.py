@@ -105,13 +105,16 @@ def adopt_codes(frame: pd.DataFrame, col: str, codes_: np.ndarray, uniques) -> b
         # grows by at most one per row and ends at k - 1 (each code first seen after all
         # smaller ones); O(n), no sort and no hashing
         top = np.maximum.accumulate(c)
-        step = np.diff(top, prepend=-1)
-        if c.min() < -1 or top[-1] != k - 1 or step.max(initial=0) > 1:
+        rise = np.flatnonzero(top[1:] != top[:-1]) + 1   # rows where the running maximum grows
+        # it starts at -1 or 0 and climbs k - 1 (or k) in as many rises: each rise is one
+        cmin = c.min()
+        if cmin < -1 or top[0] > 0 or top[-1] != k - 1 or len(rise) != k - 1 - top[0]:
             return False
-        if not np.array_equal(c < 0, s.isna().to_numpy()):   # -1 exactly where missing
+        missing = s.isna().to_numpy()
+        if not (np.array_equal(c < 0, missing) if cmin < 0 else not missing.any()):   # -1 exactly where missing
             return False
         if k:
-            firsts = np.flatnonzero(step > 0)              # the first row of each code
+            firsts = rise if top[0] < 0 else np.concatenate([[0], rise])   # the first row of each code
             rows = np.concatenate([firsts[:: max(1, k // 64)], np.linspace(0, len(c) - 1, 64).astype(np.int64)])
             rows = rows[c[rows] >= 0]                      # and 64 rows spread over the column
             if not (np.asarray(s.iloc[rows], dtype=object) == np.asarray(uniques[c[rows]], dtype=object)).all():
