@@ -40,15 +40,20 @@ def _unique(x: np.ndarray) -> np.ndarray:
     return s[np.r_[True, s[1:] != s[:-1]]] if len(s) else s
 
 
+def _match(frame: pd.DataFrame, col: str, uniques: pd.Index) -> np.ndarray:
+    """Position of each ``frame[col]`` id in the orders' ids ``uniques`` (-1: missing or
+    absent).  Short ids are matched on their bytes (``insight._events.lookup`` with the
+    matcher cached per ``uniques``): the frame's ids are not hashed.  Other ids go through
+    the frame's cached codes (``lookup_codes``)."""
+    ids = frame[col]
+    if _ev._arrow_text(ids) is not None and _ev._short_ids(uniques) is not None:
+        return lookup(ids, uniques)
+    return lookup_codes(frame, col, uniques)
+
+
 def _customer_codes(tickets: pd.DataFrame, cids: pd.Index) -> np.ndarray:
-    """Each ticket's customer as a position in the orders' customer ids ``cids`` (-1:
-    missing or not a customer).  Short ids are matched on their bytes
-    (``insight._events.lookup`` with the matcher cached per ``cids``): the tickets' ids
-    are not hashed.  Other ids go through the tickets' cached codes (``lookup_codes``)."""
-    ids = tickets["customer_id"]
-    if _ev._arrow_text(ids) is not None and _ev._short_ids(cids) is not None:
-        return lookup(ids, cids)
-    return lookup_codes(tickets, "customer_id", cids)
+    """Each ticket's customer as a position in the orders' customer ids ``cids``."""
+    return _match(tickets, "customer_id", cids)
 
 
 def _max_date(s: pd.Series):
@@ -418,7 +423,7 @@ def _bad_events(orders: pd.DataFrame, returns: pd.DataFrame | None) -> dict:
     if returns is not None and len(returns):
         need(returns, ["order_id", "return_date"], "returns")
         # each return's order code (returns of orders not in the orders table: -1, dropped)
-        ro = lookup_codes(returns, "order_id", oids)
+        ro = _match(returns, "order_id", oids)
         ok = ro >= 0
         first_ret = group_min_max(ns_int(returns["return_date"])[ok], ro[ok], no, "min")
         returned = np.flatnonzero(np.bincount(ro[ok], minlength=no) > 0)

@@ -143,3 +143,15 @@ def test_repurchase_after_tickets_of_non_customers_are_distinct_customers(prefix
     assert rates.loc["unresolved", ["k", "n"]].tolist() == [1, 3]
     assert rates.loc["resolved", ["k", "n"]].tolist() == [0, 1]
     assert C._customer_codes(comp, pd.Index([p + "c1", p + "y"], dtype="str")).tolist() == [-1, 0, 1, -1, -1, 0]
+
+
+def test_returns_matched_to_long_order_ids():
+    # order ids longer than 8 bytes: no byte matcher, the returns' cached codes are used
+    o = _orders().assign(order_id=lambda d: "order-number-" + d["order_id"])
+    rets = pd.DataFrame({"order_id": ["order-number-o4", "order-number-o3", "order-number-o9"],
+                         "return_date": T(["2024-01-20", "2024-01-15", "2024-01-13"])})
+    ev = C.bad_experiences(o, rets)
+    assert ev["order_id"].tolist() == ["order-number-o1", "order-number-o2", "order-number-o3",
+                                       "order-number-o4"]
+    assert ev["reason"].tolist() == ["late", "cancelled", "returned", "returned"]
+    assert C._match(rets, "order_id", pd.Index(["order-number-o3"], dtype="str")).tolist() == [-1, 0, -1]
