@@ -524,7 +524,14 @@ def silent_customers(orders: pd.DataFrame, complaints: pd.DataFrame | None,
     _, cids = codes(orders, "customer_id")
     # (1) a ticket naming the order
     if "order_id" in comp.columns and len(order):
-        voiced = _named(pd.Series(oids.array.take(order)), comp["order_id"])
+        if _ev._arrow_text(comp["order_id"]) is not None and _ev._short_ids(oids) is not None:
+            # the tickets' order ids matched to order codes on their bytes (no hashing,
+            # no strings of the event orders)
+            named = np.zeros(len(oids) + 1, dtype=bool)
+            named[lookup(comp["order_id"], oids)] = True    # -1 (none) -> the spare slot
+            voiced = named[:-1][order]
+        else:
+            voiced = _named(pd.Series(oids.array.take(order)), comp["order_id"])
     else:
         voiced = np.zeros(len(order), dtype=bool)
     # (2) any ticket by the customer from the order date until event + window: the

@@ -155,3 +155,14 @@ def test_returns_matched_to_long_order_ids():
                                        "order-number-o4"]
     assert ev["reason"].tolist() == ["late", "cancelled", "returned", "returned"]
     assert C._match(rets, "order_id", pd.Index(["order-number-o3"], dtype="str")).tolist() == [-1, 0, -1]
+
+
+@pytest.mark.parametrize("prefix", ["", "order-number-"])   # byte matcher / Arrow is_in
+def test_silent_customers_ticket_naming_the_order(prefix):
+    o = _orders().assign(order_id=lambda d: prefix + d["order_id"])
+    # c1's ticket names o1 (late), long after the window; c2's names another order
+    comp = pd.DataFrame({"customer_id": ["c1", "c2"], "order_id": [prefix + "o1", prefix + "o4"],
+                         "opened_at": T(["2024-05-01", "2024-05-01"])})
+    s = C.silent_customers(o, comp, as_of=T("2024-06-01"))
+    assert s.customers["customer_id"].tolist() == ["c1", "c2"]
+    assert s.customers["complained"].tolist() == [True, False]
