@@ -198,3 +198,22 @@ def test_stage_times_by_hand():
     assert st.loc[("complaint_opened", "complaint_resolved"), ["n", "n_from"]].tolist() == [0, 2]
     assert st.loc[("delivered_late", "complaint_opened"), ["n", "mean_days"]].tolist() == [1, 1.0]
     assert st.loc[("next_order", "next_order"), "n"] == 0
+
+
+def test_sort_order_scratch_gives_the_same_and_restores_t_off_the_one_key_path():
+    rng = np.random.default_rng(12)
+    n = 3000
+    c = rng.integers(0, 150, n)
+    e = rng.integers(0, len(J.EVENTS), n).astype(np.int8)
+    for t in (rng.integers(0, 30, n) * _MIN + 1_700_000_000 * 10 ** 9,   # one key: built in c's and t's memory
+              rng.integers(0, 10 ** 12, n) * 7,                          # argsort (unit 7): t restored
+              rng.integers(0, 10 ** 18, n)):                             # lexsort: t restored
+        want = np.lexsort((e, t, c))
+        wc, wt, we = c[want], t[want], e[want]
+        c2, t2 = c.copy(), t.copy()
+        o, cs, ts, es = J._sort_order(c2, t2, e, values=True, scratch=True)
+        assert (o == want).all() and (cs == wc).all() and (ts == wt).all() and (es == we).all()
+    # int32 codes are not used as scratch (the key needs 64 bits): left as they were
+    c32, t1 = c.astype(np.int32), rng.integers(0, 30, n) * _MIN
+    o, cs, _, _ = J._sort_order(c32, t1.copy(), e, values=True, scratch=True)
+    assert (c32 == c).all() and (cs == c[np.lexsort((e, t1, c))]).all()
