@@ -146,7 +146,8 @@ def _late_orders(orders: pd.DataFrame, start, as_of) -> pd.DataFrame:
     lo, hi = pd.Timestamp(start).as_unit("ns").value, pd.Timestamp(as_of).as_unit("ns").value
     day = _ev.DAY.value
     # NaT (int64 min) is never after ``start``; floor division by a day = normalize
-    late = np.flatnonzero((dl > lo) & (dl <= hi) & (pr != _ev._NAT) & (dl // day > pr // day))
+    late = np.flatnonzero((dl > lo) & (dl <= hi))      # delivered in the window: a few thousand
+    late = late[(pr[late] != _ev._NAT) & (dl[late] // day > pr[late] // day)]
     return pd.DataFrame({"customer_id": pd.Series(cu.array.take(_ev.order_customers(orders)[late],
                                                                 allow_fill=True)),
                          "delivered_date": pd.Series(dl[late].view("datetime64[ns]"))})
@@ -238,9 +239,13 @@ def _reason_codes(cust: pd.Series, reason: pd.Series, customers: pd.Index) -> pd
     """Per customer of ``customers`` the sorted distinct reason codes, comma-joined (as
     ``",".join(sorted(set(...)))`` per group): a bit per reason, OR-ed per customer, and one
     string per distinct combination."""
+    return _reason_codes_of(pd.Index(customers).get_indexer(cust.to_numpy()), reason, customers)
+
+
+def _reason_codes_of(g: np.ndarray, reason: pd.Series, customers: pd.Index) -> pd.Series:
+    """:func:`_reason_codes` with each row's position ``g`` in ``customers`` given."""
     codes = sorted(pd.unique(reason.to_numpy()))
     bit = 1 << pd.Index(codes).get_indexer(reason.to_numpy()).astype(np.int64)
-    g = pd.Index(customers).get_indexer(cust.to_numpy())
     mask_ = np.zeros(len(customers), dtype=np.int64)
     np.bitwise_or.at(mask_, g, bit)
     combos = {m: ",".join(c for i, c in enumerate(codes) if m >> i & 1) for m in np.unique(mask_).tolist()}
@@ -346,12 +351,21 @@ def followup_list(ds_or_tables, *, as_of=None, days: int = 14, value: pd.Series 
         last_contact = r.groupby("customer_id")["resolved_at"].max().astype("datetime64[ns]")
     else:
         last_contact = pd.Series(dtype="datetime64[ns]")
-    ev = ev.assign(last_contact=last_contact.reindex(ev["customer_id"].to_numpy()).to_numpy())
-    ev = ev.sort_values(["customer_id", "event_date"], kind="stable")
-    per = ev.groupby("customer_id", sort=False).agg(
-        signals=("reason", "size"), first_event=("event_date", "min"), last_event=("event_date", "max"),
-        last_contact=("last_contact", "first"))
-    per["reason_codes"] = _reason_codes(ev["customer_id"], ev["reason"], per.index)
+    # per customer on integer codes (a few thousand events): customers sorted by id and
+    # events by (customer, date), stable -- the rows sort_values + groupby(sort=False) gave
+    g, ids = pd.factorize(ev["customer_id"], sort=True)
+    et = ev["event_date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    srt = np.lexsort((et, g))
+    ev, g, et = ev.iloc[srt], g[srt], et[srt]
+    start_ = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]) if len(g) else np.zeros(0, np.int64)
+    end_ = np.r_[start_[1:], len(g)][:len(start_)] - 1
+    ids = pd.Index(ids, dtype="str", name="customer_id")
+    per = pd.DataFrame({"signals": np.diff(np.r_[start_, len(g)]).astype(np.int64),
+                        "first_event": et[start_].view("datetime64[ns]"),
+                        "last_event": et[end_].view("datetime64[ns]"),
+                        "last_contact": last_contact.reindex(ids).to_numpy(dtype="datetime64[ns]")},
+                       index=ids)
+    per["reason_codes"] = _reason_codes_of(g, ev["reason"], per.index)
     per = per[per["last_contact"].isna() | (per["last_contact"] < per["last_event"])]
     # latest non-empty text per customer
     txt = ev[ev["text"].notna() & ev["text"].str.strip().ne("")]

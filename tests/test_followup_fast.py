@@ -92,3 +92,36 @@ def test_max_date_int_view():
     assert F._max_date(s) == T("2024-03-04 05:06:07.000000009") and F._max_date(s).unit == "ns"
     assert F._max_date(pd.Series(T([None, None])).astype("datetime64[ns]")) is pd.NaT
     assert F._max_date(pd.Series([], dtype="datetime64[ns]")) is pd.NaT
+
+
+def test_followup_list_per_customer_order_ties_and_contact():
+    def T(v):
+        return pd.to_datetime(v, format="ISO8601")
+    # as_of 03-30 (latest date), 14 days.  cb: review 03-20 "first", complaint 03-25 (open),
+    # survey 03-25 (same time as the complaint; surveys come before complaints, so the
+    # complaint's text is the latest), and a complaint resolved 03-22 before the last event
+    # -> listed.  ca: one review on 03-18,
+    # contacted after it (ticket resolved 03-19) -> not listed; cc: review 03-17, blank text
+    reviews = pd.DataFrame({"review_id": ["r1", "r2", "r3"], "customer_id": ["cb", "ca", "cc"],
+                            "order_id": [None, None, None],
+                            "created_at": T(["2024-03-20", "2024-03-18", "2024-03-17"]),
+                            "rating": [1.0, 1.0, 2.0], "text": ["first", "x", "  "]})
+    complaints = pd.DataFrame({"ticket_id": ["t1", "t2", "t3"], "customer_id": ["cb", "cb", "ca"],
+                               "order_id": [None, None, None],
+                               "opened_at": T(["2024-03-25", "2024-03-10", "2024-03-10"]),
+                               "resolved_at": T([None, "2024-03-22", "2024-03-19"]),
+                               "text": ["open one", "old", "old"]})
+    surveys = pd.DataFrame({"response_id": ["s1"], "customer_id": ["cb"],
+                            "submitted_at": T(["2024-03-25"]), "nps": [2.0], "comment": ["latest"]})
+    orders = pd.DataFrame({"order_id": ["o1"], "customer_id": ["cb"], "order_date": T(["2024-03-30"]),
+                           "quantity": [1.0], "unit_price": [10.0]})
+    out = F.followup_list({"orders": orders, "reviews": reviews, "complaints": complaints,
+                           "surveys": surveys})
+    assert out["customer_id"].tolist() == ["cb", "cc"]
+    assert out["signals"].tolist() == [3, 1]
+    assert out["first_event"].tolist() == list(T(["2024-03-20", "2024-03-17"]))
+    assert out["last_event"].tolist() == list(T(["2024-03-25", "2024-03-17"]))
+    assert out["last_contact"].iloc[0] == T("2024-03-22") and pd.isna(out["last_contact"].iloc[1])
+    assert out["reason_codes"].tolist() == ["negative_review,negative_survey,unresolved_complaint",
+                                            "negative_review"]
+    assert out["excerpt"].iloc[0] == "open one" and pd.isna(out["excerpt"].iloc[1])
