@@ -101,3 +101,17 @@ def test_last_kept_date_and_purchase_lines():
     t = sg.rfm(orders)
     assert t.attrs["as_of"] == T("2024-01-04") and t.index.tolist() == ["a"]
     assert t["monetary"].tolist() == [5.0] and t["recency_days"].tolist() == [0]
+
+
+def test_quantile_score_counting_path_for_whole_numbers():
+    # 10 values; m_s = 2, 4, 6, 8 -> order statistics 2nd, 4th, 6th, 8th smallest
+    v = np.array([3, 1, 4, 1, 5, 9, 2, 6, 5, 3])
+    # sorted 1 1 2 3 3 4 5 5 6 9: thresholds 1, 3, 4, 5 -> score 1 + #(v > t)
+    assert sg.quantile_score(v).tolist() == [2, 1, 3, 1, 4, 5, 2, 5, 4, 2]
+    # lower is better: #strictly worse = #larger (v=2: 7 larger -> 1 + 35 // 10 = 4)
+    assert sg.quantile_score(v, higher_is_better=False).tolist() == [3, 5, 3, 5, 2, 1, 4, 1, 2, 3]
+    # same scores as the float (partition) path
+    for hib in (True, False):
+        assert sg.quantile_score(v, hib).tolist() == sg.quantile_score(v.astype(float), hib).tolist()
+    wide = np.array([0, 10**9, 5, 5])      # range too wide for counts: the partition path
+    assert sg.quantile_score(wide).tolist() == sg.quantile_score(wide.astype(float)).tolist() == [1, 4, 2, 2]
