@@ -298,15 +298,15 @@ def time_to_next_order(ds, by: str = "first_experience", *, horizons=(30, 90, 18
     dur = np.maximum(dur, 1e-9)
     counts = np.bincount(gcode, minlength=len(labels))
     curves, rows = [], []
+    z = _norm_quantile(0.5 + 0.95 / 2)         # (_km_ci's default conf, once for all groups)
     for k, lab in enumerate(labels):  # one fit per group (a handful), vectorized inside
         n = int(counts[k])
         if n == 0:
             continue
         m = gcode == k
         sf = SurvfuncRight(dur[m], status[m])
-        lo, hi = _km_ci(sf)
-        curves.append(pd.DataFrame({"group": lab, "days": sf.surv_times, "survival": sf.surv_prob,
-                                    "ci_low": lo, "ci_high": hi, "at_risk": sf.n_risk}))
+        lo, hi = _km_ci(sf, z=z)
+        curves.append((lab, sf.surv_times, sf.surv_prob, lo, hi, sf.n_risk))
         row = {"group": lab, "n": n, "events": int(status[m].sum())}
         try:
             row["median_days"] = float(sf.quantile(0.5))
@@ -332,16 +332,32 @@ def time_to_next_order(ds, by: str = "first_experience", *, horizons=(30, 90, 18
         if status[m].sum() > 0:
             chi2, p = survdiff(dur[m], status[m], gr[m])
             dof = len(big) - 1
-    curves_df = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(
+    curves_df = _curves_frame(curves) if curves else pd.DataFrame(
         columns=["group", "days", "survival", "ci_low", "ci_high", "at_risk"])
     return SurvivalResult(curves_df, summary, float(chi2), float(p), dof, {"by": by, "as_of": pd.Timestamp(e["asof"])})
 
 
-def _km_ci(sf, conf: float = 0.95):
-    """Pointwise log(-log) CI of a Kaplan-Meier curve from Greenwood's SE."""
+def _curves_frame(curves) -> pd.DataFrame:
+    """The per-group curves ``(label, days, survival, ci_low, ci_high, at_risk)`` as one
+    frame (what concatenating one frame per group gives, without building them)."""
+    cols = list(zip(*curves))
+    lens = [len(d) for d in cols[1]]
+    return pd.DataFrame({
+        "group": pd.array(np.repeat(np.array(cols[0], dtype=object), lens), dtype="str"),
+        **{name: np.concatenate(v) for name, v in zip(("days", "survival", "ci_low", "ci_high", "at_risk"), cols[1:])}})
+
+
+def _norm_quantile(q: float) -> float:
     from scipy.stats import norm
 
-    z = norm.ppf(0.5 + conf / 2)
+    return norm.ppf(q)
+
+
+def _km_ci(sf, conf: float = 0.95, z: float | None = None):
+    """Pointwise log(-log) CI of a Kaplan-Meier curve from Greenwood's SE (``z``: the
+    normal quantile of ``conf``, when already known: scipy's ppf costs ~1 ms a call)."""
+    if z is None:
+        z = _norm_quantile(0.5 + conf / 2)
     s = np.asarray(sf.surv_prob, float)
     se = np.asarray(sf.surv_prob_se, float)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -89,3 +89,24 @@ def test_first_experience_return_tied_to_another_customers_first_order():
     fe = r.first_experience(Dataset(orders=d.orders, complaints=d.complaints, returns=returns))
     assert fe["returned"].to_dict() == {"a": False, "b": True}
     assert fe["experience"].astype(str).to_dict() == {"a": "complaint_resolved", "b": "return"}
+
+
+def test_curves_frame_is_the_concatenation_of_group_frames():
+    curves = [("late", np.array([1.0, 4.0]), np.array([0.5, 0.25]), np.array([0.1, 0.0]), np.array([0.9, 0.7]),
+               np.array([4, 2])),
+              ("on_time", np.array([2.0]), np.array([0.75]), np.array([0.3]), np.array([0.95]), np.array([8]))]
+    got = r._curves_frame(curves)
+    want = pd.concat([pd.DataFrame({"group": g, "days": d, "survival": s, "ci_low": lo, "ci_high": hi, "at_risk": n})
+                      for g, d, s, lo, hi, n in curves], ignore_index=True)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert got["group"].tolist() == ["late", "late", "on_time"] and got["at_risk"].tolist() == [4, 2, 8]
+
+
+def test_km_ci_with_a_known_quantile():
+    from statsmodels.duration.survfunc import SurvfuncRight
+
+    sf = SurvfuncRight(np.array([1.0, 2, 3, 3, 5, 8]), np.array([1, 0, 1, 1, 0, 1]))
+    lo, hi = r._km_ci(sf)
+    lo2, hi2 = r._km_ci(sf, z=r._norm_quantile(0.975))
+    assert (lo == lo2).all() and (hi == hi2).all()
+    assert r._norm_quantile(0.975) == 1.959963984540054
