@@ -174,8 +174,9 @@ def contact_reduces_churn(ds, *, churn_days: int = 180, as_of=None) -> Claim:
     m = neg & observed
     contacted = comp & ~unres
     churn = gap > churn_days
-    k1, n1 = int((churn & m & contacted).sum()), int((m & contacted).sum())
-    k0, n0 = int((churn & m & ~contacted).sum()), int((m & ~contacted).sum())
+    mc, mn = m & contacted, m & ~contacted
+    k1, n1 = np.count_nonzero(churn & mc), np.count_nonzero(mc)
+    k0, n0 = np.count_nonzero(churn & mn), np.count_nonzero(mn)
     if min(n1, n0) < MIN_N or min(k1, k0) == 0:
         return _cannot(name, quoted, None, f"too few negative-experience orders (contacted {n1}, not {n0})",
                        n1 + n0)
@@ -210,7 +211,7 @@ def resolved_complainers_return(ds, *, window_days: int = 365, as_of=None) -> Cl
     r = _ns(c["resolved_at"])
     cc = ot.lookup([c["customer_id"]], "customer_id")[0]
     m = (r != _NAT) & (r <= asof) & (cc >= 0)
-    if m.sum() == 0:
+    if not m.any():
         return _cannot(name, quoted, None, "no resolved tickets of ordering customers")
     nc = len(ot.customers)
     first_res = np.full(nc, np.iinfo(np.int64).max)
@@ -218,12 +219,13 @@ def resolved_complainers_return(ds, *, window_days: int = 365, as_of=None) -> Cl
     has = first_res < np.iinfo(np.int64).max
     observed = has & (first_res + window_days * _NS_DAY <= asof)
     # first order strictly after the resolution: search (customer, resolution time)
-    pos = _search_customer_time(ot.cust, ot.date, np.flatnonzero(observed), first_res[observed])
-    nxt = np.where(pos >= 0, pos + 1, np.searchsorted(ot.cust, np.flatnonzero(observed), side="left"))
+    who, when = np.flatnonzero(observed), first_res[observed]
+    pos = _search_customer_time(ot.cust, ot.date, who, when)
+    nxt = np.where(pos >= 0, pos + 1, np.searchsorted(ot.cust, who, side="left"))
     nxt = np.minimum(nxt, len(ot.date) - 1)
-    same = ot.cust[nxt] == np.flatnonzero(observed)
-    after = same & (ot.date[nxt] > first_res[observed]) & (ot.date[nxt] <= first_res[observed] + window_days * _NS_DAY)
-    n, k = int(observed.sum()), int(after.sum())
+    same = ot.cust[nxt] == who
+    after = same & (ot.date[nxt] > when) & (ot.date[nxt] <= when + window_days * _NS_DAY)
+    n, k = len(who), np.count_nonzero(after)
     if n < MIN_N:
         return _cannot(name, quoted, None, f"only {n} resolved complainers with a full {window_days}-day window", n)
     lo, hi = _stats.wilson_ci(k, n)
@@ -265,18 +267,22 @@ def negative_vs_positive_weight(ds, *, window_days: int = 180, as_of=None, cap: 
     pos = np.minimum(cum_within(good.astype(np.int64)), cap)
     neg = np.minimum(cum_within(bad.astype(np.int64)), 5)
     observed = ot.date + window_days * _NS_DAY <= asof
-    y = (gap <= window_days)[observed]
-    if observed.sum() < MIN_N or neg[observed].sum() < 10:
-        return _cannot(name, quoted, None, "too few orders after an unresolved complaint", int(observed.sum()))
-    code = (pos * 6 + neg)[observed]   # cell (positive, negative) of each observed order
-    # distinct (positive, negative) cells as np.unique(code, return_inverse=True), by counting
-    # (codes are small: at most cap * 6 + 5)
-    present = np.bincount(code) > 0
-    uc = np.flatnonzero(present)
-    inv = (np.cumsum(present) - 1)[code]
+    # cell (positive, negative) of each order, codes at most cap * 6 + 5; orders whose
+    # window is not observed go to a spare cell (no masked copies of the ~0.6M orders)
+    spare = int(pos.max(initial=0)) * 6 + 6
+    code = pos * 6 + neg
+    code[~observed] = spare
+    tri_all = np.bincount(code, minlength=spare + 1)[:spare]
+    # repurchases per cell: sums of 1.0 and 0.0, exact in any order
+    succ_all = np.bincount(code, weights=gap <= window_days, minlength=spare + 1)[:spare]
+    n_obs = int(tri_all.sum())
+    if n_obs < MIN_N or int(tri_all @ (np.arange(spare) % 6)) < 10:   # (sum of neg over observed)
+        return _cannot(name, quoted, None, "too few orders after an unresolved complaint", n_obs)
+    # the distinct cells in code order (as np.unique)
+    uc = np.flatnonzero(tri_all > 0)
     u = np.column_stack([uc // 6, uc % 6])
-    succ = np.bincount(inv, weights=y, minlength=len(u))
-    tri = np.bincount(inv, minlength=len(u)).astype(float)
+    succ = succ_all[uc]
+    tri = tri_all[uc].astype(float)
     # one BLAS thread: the design has at most (cap + 1) * 6 rows, too small for threads,
     # and a threaded BLAS leaves its threads spinning on the 2 cores after the fit (the
     # BG/NBD likelihood of retention_profit ran ~1.7x slower right after this)
@@ -286,7 +292,7 @@ def negative_vs_positive_weight(ds, *, window_days: int = 180, as_of=None, cap: 
     bp, bn = res.params[1], res.params[2]
     V = res.cov_params()[1:, 1:]
     if bp <= 0:
-        return Claim(name, quoted, np.nan, np.nan, np.nan, int(observed.sum()), "cannot_test", None,
+        return Claim(name, quoted, np.nan, np.nan, np.nan, n_obs, "cannot_test", None,
                      f"positive experiences show no positive effect on repurchase (coef {bp:.3f})")
     ratio = -bn / bp
     g = np.array([bn / bp ** 2, -1 / bp])
@@ -294,8 +300,8 @@ def negative_vs_positive_weight(ds, *, window_days: int = 180, as_of=None, cap: 
     lo, hi = ratio - 1.96 * se, ratio + 1.96 * se
     v = _value_verdict(lo, hi, 12 * (1 - TOLERANCE), 12 * (1 + TOLERANCE))
     det = (f"log-odds per positive experience {bp:.3f}, per unresolved complaint {bn:.3f} "
-           f"(n={int(observed.sum())} orders, window {window_days} d)")
-    return Claim(name, quoted, float(ratio), float(lo), float(hi), int(observed.sum()), v, None, det)
+           f"(n={n_obs} orders, window {window_days} d)")
+    return Claim(name, quoted, float(ratio), float(lo), float(hi), n_obs, v, None, det)
 
 
 # --------------------------------------------------------------------------- (d)
@@ -400,7 +406,12 @@ def _delivery_days(ds):
     if "delivered_date" not in o.columns:
         return None
     ot = order_table(o)
+    key = ("delivery_days", id(ot))
+    if _SHARED is not None and key in _SHARED:   # (both delivery checks need them)
+        return ot, _SHARED[key]
     d = np.where(ot.delivered != _NAT, ot.delivered // _NS_DAY - ot.date // _NS_DAY, -1)
+    if _SHARED is not None:
+        _SHARED[key] = d
     return ot, d
 
 
@@ -454,10 +465,10 @@ def fast_delivery_repurchase(ds, *, within_days: int = 2, window_days: int = 90,
     obs = (d >= 0) & (ot.date + window_days * _NS_DAY <= asof)
     rep = gap <= window_days
     f, s_ = obs & (d <= within_days), obs & (d > within_days)
-    if min(f.sum(), s_.sum()) < MIN_N:
-        return _cannot(name, quoted, None, f"too few deliveries (fast {f.sum()}, slow {s_.sum()})",
-                       int(f.sum() + s_.sum()))
-    c = _stats.two_proportion_test(int(rep[f].sum()), int(f.sum()), int(rep[s_].sum()), int(s_.sum()))
+    nf, ns_ = np.count_nonzero(f), np.count_nonzero(s_)   # (counts, not masked copies)
+    if min(nf, ns_) < MIN_N:
+        return _cannot(name, quoted, None, f"too few deliveries (fast {nf}, slow {ns_})", nf + ns_)
+    c = _stats.two_proportion_test(np.count_nonzero(rep & f), nf, np.count_nonzero(rep & s_), ns_)
     v = _direction_verdict(c.ci_low, c.ci_high, positive=True, quoted_effect=MIN_REPURCHASE_EFFECT)
     det = (f"ordered again within {window_days} d: {c.value_a:.1%} after delivery within {within_days} d "
            f"(n={c.n_a}) vs {c.value_b:.1%} after slower delivery (n={c.n_b}), p={c.p_value:.2g}")

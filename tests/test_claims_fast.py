@@ -72,3 +72,33 @@ def test_negative_vs_positive_weight_equals_the_per_order_regression_written_out
     b = sm.GLM(y[obs].to_numpy(), X, family=sm.families.Binomial()).fit().params
     assert claim.n == int(obs.sum())
     assert claim.estimate == pytest.approx(-b[2] / b[1], rel=1e-6)
+
+
+def test_fast_delivery_checks_hand_counted_with_shared_delivery_days():
+    # 80 customers, first order on Jan 1: c00-c39 delivered the next day (fast), c40-c79
+    # after 5 days (slow).  Ordered again 30 days later: 30 fast and 10 slow customers;
+    # 200 days later: the others.  Second orders carry no delivery date (not counted).
+    ids = [f"c{i:02d}" for i in range(80)]
+    again = [30 if (i < 30 or 40 <= i < 50) else 200 for i in range(80)]
+    t0 = pd.Timestamp("2024-01-01")
+    orders = pd.DataFrame({
+        "order_id": [f"a{i}" for i in range(80)] + [f"b{i}" for i in range(80)],
+        "customer_id": ids + ids,
+        "order_date": [t0] * 80 + [t0 + pd.Timedelta(days=g) for g in again],
+        "delivered_date": [t0 + pd.Timedelta(days=1 if i < 40 else 5) for i in range(80)] + [pd.NaT] * 80,
+        "quantity": 1.0, "unit_price": 1.0})
+    reviews = pd.DataFrame({"review_id": [f"r{i}" for i in range(80)], "order_id": [f"a{i}" for i in range(80)],
+                            "customer_id": ids, "rating": [4.0, 5.0] * 20 + [2.0, 3.0] * 20})
+    ds = Dataset(orders=orders.astype({"order_id": "str", "customer_id": "str"}),
+                 reviews=reviews.astype({"review_id": "str", "order_id": "str", "customer_id": "str"}))
+    rep = cl.fast_delivery_repurchase(ds, as_of="2024-12-31")
+    assert rep.n == 80 and rep.estimate == pytest.approx(30 / 40 - 10 / 40) and rep.verdict == "supported"
+    assert "75.0%" in rep.detail and "25.0%" in rep.detail
+    rat = cl.fast_delivery_rating(ds)
+    assert rat.n == 80 and rat.estimate == pytest.approx(4.5 - 2.5)
+    # within check_all the delivery days are computed once and shared: same claims (the
+    # default as_of, the last order date, still observes every first order's window)
+    with np.errstate(all="ignore"):
+        out = cl.check_all(ds).set_index("name")
+    assert out.loc[rep.name, "estimate"] == rep.estimate and out.loc[rep.name, "n"] == 80
+    assert out.loc[rat.name, "estimate"] == rat.estimate and out.loc[rat.name, "n"] == 80
