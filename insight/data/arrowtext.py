@@ -118,31 +118,36 @@ def _encode_fixed(chunks, typ, dictionary: bool = True) -> tuple | None:
         return None
     w, mats, valid = fw
     n = sum(len(c) for c in chunks)
-    mat = mats[0] if len(mats) == 1 else np.concatenate(mats)   # the non-missing ids in row order
-    m = len(mat)
-    lo, hi = _column_range(mat)
-    span = [int(hi[p]) - int(lo[p]) + 1 for p in range(w)]
+    m = sum(len(x) for x in mats)                  # the non-missing ids, part by part in row order
+    ranges = [_column_range(x) for x in mats if len(x)]
+    lo = np.min([r[0] for r in ranges], axis=0)
+    span = [int(h) - int(lo_) + 1 for lo_, h in zip(lo, np.max([r[1] for r in ranges], axis=0))]
     size = 1
     for s in span:
         size *= s
-    if size > max(_SLOTS_PER_ROW * n, 1 << 16):
+    if size > max(_SLOTS_PER_ROW * n, 1 << 16) or size >= 1 << 31:
         return None
     mult = [1] * w
     for p in range(w - 2, -1, -1):
         mult[p] = mult[p + 1] * span[p + 1]
     used = [p for p in range(w) if span[p] > 1]
     base = sum(int(lo[p]) * mult[p] for p in used)
-    key = np.zeros(m, dtype=np.int64)
-    block = 1 << 15   # blocks of rows: the temporaries stay in cache
-    for at in range(0, m, block):
-        kb, mb = key[at:at + block], mat[at:at + block]
-        for p in used:
-            kb += mb[:, p].astype(np.int64) * mult[p]
-        kb -= base
-    first = np.full(size, m, dtype=np.int64)
-    at_row = np.arange(m, dtype=np.int64)
+    # int32 numbers, tables and row numbers (size < 2**31): half the memory of int64
+    key = np.zeros(m, dtype=np.int32)
+    block, at = 1 << 15, 0   # blocks of rows: the temporaries stay in cache
+    for x in mats:
+        for b0 in range(0, len(x), block):
+            mb = x[b0:b0 + block]
+            kb = key[at + b0:at + b0 + len(mb)]
+            for p in used:
+                kb += mb[:, p].astype(np.int32) * np.int32(mult[p])
+            kb -= np.int32(base)
+        at += len(x)
+    first = np.full(size, m, dtype=np.int32)
+    at_row = np.arange(m, dtype=np.int32)
     np.minimum.at(first, key, at_row)
     rows = np.flatnonzero(first[key] == at_row)   # each id's first row, in order
+    del first, at_row
     label = np.full(size, -1, dtype=np.int64)
     label[key[rows]] = np.arange(len(rows), dtype=np.int64)
     codes = label[key]
@@ -154,10 +159,16 @@ def _encode_fixed(chunks, typ, dictionary: bool = True) -> tuple | None:
         codes = full
     if not dictionary:
         return None, codes
+    # the first rows' bytes, part by part (the parts are views of the Arrow buffers)
+    cuts = np.cumsum([len(x) for x in mats])
+    part = np.searchsorted(cuts, rows, side="right")
+    starts = cuts - np.array([len(x) for x in mats])
+    data = np.concatenate([mats[i][rows[part == i] - starts[i]] for i in range(len(mats))]) if len(rows) \
+        else np.zeros((0, w), np.uint8)
     otype = np.int64 if pa.types.is_large_string(typ) else np.int32
     offsets = np.arange(len(rows) + 1, dtype=otype) * w
     return pa.Array.from_buffers(typ, len(rows), [None, pa.py_buffer(offsets),
-                                                  pa.py_buffer(np.ascontiguousarray(mat[rows]))]), codes
+                                                  pa.py_buffer(np.ascontiguousarray(data))]), codes
 
 
 def first_appearance(codes: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
