@@ -29,10 +29,11 @@ def _jalali_month_index(ns: np.ndarray) -> np.ndarray:
     # then each timestamp takes its day's value (no sort of the timestamps)
     day = ns // _NS_DAY
     d0 = int(day.min()) if len(day) else 0
-    inv = day - d0
+    inv = day                                 # (in place: one 0.5M-row array less)
+    inv -= d0
     u = np.arange(d0, d0 + (int(inv.max()) + 1 if len(inv) else 0))
     if len(u) > 4 * len(day) + 1024:  # very sparse over a long range: the distinct days
-        u, inv = np.unique(day, return_inverse=True)
+        u, inv = np.unique(inv + d0, return_inverse=True)
     d = u.astype("datetime64[D]")
     gy = d.astype("datetime64[Y]").astype(np.int64) + 1970
     gm = d.astype("datetime64[M]").astype(np.int64) % 12 + 1
@@ -102,6 +103,8 @@ def cohorts(orders: pd.DataFrame, period: str = "month", calendar: str = "jalali
                         "cohort_size": n.astype(np.int64), "active": a.astype(np.int64),
                         "retention": a / n, "ci_low": lo, "ci_high": hi})
     out.attrs.update(period=period, calendar=calendar)
+    if pd.Index(lab).is_monotonic_increasing:   # (4-digit years: rows already in label order)
+        return out
     return out.sort_values(["cohort", "offset"], kind="stable").reset_index(drop=True)
 
 
