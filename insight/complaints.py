@@ -412,8 +412,10 @@ def _bad_events(orders: pd.DataFrame, returns: pd.DataFrame | None) -> dict:
     if {"promised_date", "delivered_date"} <= set(orders.columns):
         pr, dl = num["promised_date"], num["delivered_date"]
         # delivered on a later calendar day than promised (floor to the day = normalize)
-        late = np.flatnonzero((pr != _NAT) & (dl != _NAT)
-                              & (np.floor_divide(dl, _DAY_NS) > np.floor_divide(pr, _DAY_NS)))
+        # -- only possible when delivered after the promise (a NaT delivery, int64 min, never
+        # is), so the day division runs on those orders only
+        late = np.flatnonzero((pr != _NAT) & (dl > pr))
+        late = late[np.floor_divide(dl[late], _DAY_NS) > np.floor_divide(pr[late], _DAY_NS)]
         parts.append((late, dl[late], REASONS.index("late")))
         dtypes.append(orders["delivered_date"].dtype)
     if "status" in orders.columns:
