@@ -226,6 +226,12 @@ def _arabic_or_cr(body: np.ndarray) -> np.ndarray:
     return cand[(body[cand] == 0x0D) | ((cand > 0) & (lead == 0xD9))]
 
 
+def _is_space(b: np.ndarray) -> np.ndarray:
+    """``_SPACE[b]`` for uint8 bytes with comparisons (\t \n \f \r: 9-13 but not 11 (\v); space):
+    a table lookup first widens the uint8 indices to int64, ~5x slower."""
+    return (((b - np.uint8(9)) <= 4) & (b != 11)) | (b == 32)
+
+
 def _chunk_mask(arr, kind: str) -> np.ndarray:
     offsets, data = _buffers(arr)
     start, end = offsets[:-1], offsets[1:]
@@ -234,11 +240,11 @@ def _chunk_mask(arr, kind: str) -> np.ndarray:
         # first and last byte of each string; an empty string reads a neighbour's byte, but it is
         # a hit anyway (offsets only grow: the bounds are clipped only when one can be outside)
         first = start if offsets[-2] < len(data) else np.minimum(start, len(data) - 1)
-        hit |= _SPACE[data[first]]
+        hit |= _is_space(data[first])
         last = end - 1
         if offsets[1] < 1:
             np.maximum(last, 0, out=last)
-        hit |= _SPACE[data[last]]
+        hit |= _is_space(data[last])
         body = data[offsets[0]:offsets[-1]]
         if kind == ID:
             # Persian / Arabic-Indic digits are not ASCII: the regex runs on the non-ASCII rows only
