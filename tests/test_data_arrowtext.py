@@ -86,3 +86,10 @@ def test_cleaning_mask_with_empty_strings_at_both_ends_of_an_unpadded_buffer():
     assert arr.to_pylist() == ["", "a ", "b", "", ""]
     for kind in ("id", "text"):
         assert _chunk_mask(arr, kind).tolist() == [True, True, False, True, True]
+
+
+def test_is_space_is_the_table_for_every_byte():
+    from insight.data.arrowtext import _SPACE, _is_space
+    b = np.arange(256, dtype=np.uint8)
+    assert np.array_equal(_is_space(b), _SPACE[b])
+    assert np.flatnonzero(_is_space(b)).tolist() == [9, 10, 12, 13, 32]
