@@ -84,6 +84,17 @@ def _direction_verdict(lo, hi, *, positive: bool, quoted_effect: float | None = 
 _SHARED: dict | None = None
 
 
+def _asof(ds, as_of) -> int:
+    """``journey._as_of``; within :func:`check_all` the default (the last order date, a
+    maximum over all order lines) is found once, not by each of the four checks."""
+    if as_of is not None or _SHARED is None:
+        return _as_of(ds, as_of)
+    key = ("as_of", id(ds))
+    if key not in _SHARED:
+        _SHARED[key] = _as_of(ds, None)
+    return _SHARED[key]
+
+
 def _order_rows(ds, ot, table: str) -> np.ndarray:
     """Row of ``ot`` of each ``ds.<table>["order_id"]`` (-1 = unknown).  Within :func:`check_all` the
     order ids of complaints, returns and reviews are looked up together once: each
@@ -105,7 +116,7 @@ def _orders_view(ds, churn_days: int, as_of):
     the view is built once per ``as_of`` (the returned arrays are shared: do not modify)."""
     if _SHARED is None:
         return _build_orders_view(ds, as_of)
-    key = ("view", id(ds), _as_of(ds, as_of))
+    key = ("view", id(ds), _asof(ds, as_of))
     if key not in _SHARED:
         _SHARED[key] = _build_orders_view(ds, as_of)
     return _SHARED[key]
@@ -113,7 +124,7 @@ def _orders_view(ds, churn_days: int, as_of):
 
 def _build_orders_view(ds, as_of):
     ot = order_table(ds.orders)
-    asof = _as_of(ds, as_of)
+    asof = _asof(ds, as_of)
     n = len(ot.date)
     late = _late(ot)
     comp = np.zeros(n, bool)
@@ -207,7 +218,7 @@ def resolved_complainers_return(ds, *, window_days: int = 365, as_of=None) -> Cl
     if "resolved_at" not in c.columns:
         return _cannot(name, quoted, "complaints.resolved_at")
     ot = order_table(ds.orders)
-    asof = _as_of(ds, as_of)
+    asof = _asof(ds, as_of)
     r = _ns(c["resolved_at"])
     cc = ot.lookup([c["customer_id"]], "customer_id")[0]
     m = (r != _NAT) & (r <= asof) & (cc >= 0)
@@ -460,7 +471,7 @@ def fast_delivery_repurchase(ds, *, within_days: int = 2, window_days: int = 90,
     if dd is None:
         return _cannot(name, quoted, "orders.delivered_date")
     ot, d = dd
-    asof = _as_of(ds, as_of)
+    asof = _asof(ds, as_of)
     gap = _next_order_gap(ot)
     obs = (d >= 0) & (ot.date + window_days * _NS_DAY <= asof)
     rep = gap <= window_days

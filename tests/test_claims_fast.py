@@ -74,7 +74,7 @@ def test_negative_vs_positive_weight_equals_the_per_order_regression_written_out
     assert claim.estimate == pytest.approx(-b[2] / b[1], rel=1e-6)
 
 
-def test_fast_delivery_checks_hand_counted_with_shared_delivery_days():
+def _delivery_ds():
     # 80 customers, first order on Jan 1: c00-c39 delivered the next day (fast), c40-c79
     # after 5 days (slow).  Ordered again 30 days later: 30 fast and 10 slow customers;
     # 200 days later: the others.  Second orders carry no delivery date (not counted).
@@ -89,8 +89,12 @@ def test_fast_delivery_checks_hand_counted_with_shared_delivery_days():
         "quantity": 1.0, "unit_price": 1.0})
     reviews = pd.DataFrame({"review_id": [f"r{i}" for i in range(80)], "order_id": [f"a{i}" for i in range(80)],
                             "customer_id": ids, "rating": [4.0, 5.0] * 20 + [2.0, 3.0] * 20})
-    ds = Dataset(orders=orders.astype({"order_id": "str", "customer_id": "str"}),
-                 reviews=reviews.astype({"review_id": "str", "order_id": "str", "customer_id": "str"}))
+    return Dataset(orders=orders.astype({"order_id": "str", "customer_id": "str"}),
+                   reviews=reviews.astype({"review_id": "str", "order_id": "str", "customer_id": "str"}))
+
+
+def test_fast_delivery_checks_hand_counted_with_shared_delivery_days():
+    ds = _delivery_ds()
     rep = cl.fast_delivery_repurchase(ds, as_of="2024-12-31")
     assert rep.n == 80 and rep.estimate == pytest.approx(30 / 40 - 10 / 40) and rep.verdict == "supported"
     assert "75.0%" in rep.detail and "25.0%" in rep.detail
@@ -102,3 +106,17 @@ def test_fast_delivery_checks_hand_counted_with_shared_delivery_days():
         out = cl.check_all(ds).set_index("name")
     assert out.loc[rep.name, "estimate"] == rep.estimate and out.loc[rep.name, "n"] == 80
     assert out.loc[rat.name, "estimate"] == rat.estimate and out.loc[rat.name, "n"] == 80
+
+
+def test_check_all_finds_the_default_as_of_once(monkeypatch):
+    ds = _delivery_ds()
+    calls = []
+    real = cl._as_of
+    monkeypatch.setattr(cl, "_as_of", lambda d, a: calls.append(a) or real(d, a))
+    with np.errstate(all="ignore"):
+        out = cl.check_all(ds)
+    assert calls == [None]                                   # the last order date, once
+    assert cl._asof(ds, None) == pd.Timestamp("2024-07-19").value   # (outside check_all: computed)
+    assert cl._asof(ds, "2024-12-31") == pd.Timestamp("2024-12-31").value
+    rep = out.set_index("name").loc["delivery_within_2_days_repurchase"]
+    assert rep["n"] == 80 and rep["estimate"] == pytest.approx(0.5)
