@@ -662,11 +662,13 @@ def transitions(log: pd.DataFrame, *, conf: float = 0.95) -> pd.DataFrame:
     # pair key from * W + to: (start, first event) and (last event, (end)) once per
     # customer, and the pairs of consecutive rows of one customer (_inner_pairs: counts
     # and median days from one sort)
-    last = np.r_[new[1:], True] if len(e) else np.zeros(0, bool)
-    cnt = np.bincount(S * W + e[new].astype(np.int64), minlength=W * W)
-    cnt += np.bincount(e[last].astype(np.int64) * W + En, minlength=W * W)
+    starts = np.flatnonzero(new)
+    ends = np.r_[starts[1:] - 1, len(e) - 1] if len(e) else starts
     inner_cnt, medians = _inner_pairs(e, new, t, W)
-    cnt += inner_cnt
+    cnt = inner_cnt.reshape(W, W).copy()      # (medians reads inner_cnt)
+    cnt[S, :K] += np.bincount(e[starts], minlength=K)[:K]
+    cnt[:K, En] += np.bincount(e[ends], minlength=K)[:K]
+    cnt = cnt.ravel()
     nz = np.flatnonzero(cnt)
     f_, t_ = nz // W, nz % W
     names = np.array(list(EVENTS) + [START, END], dtype=object)
