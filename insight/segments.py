@@ -377,18 +377,23 @@ def profile(rfm_table: pd.DataFrame, *, surveys: pd.DataFrame | None = None,
         sc = seg.cat.codes.to_numpy().astype(np.int64)
     else:
         sc = pd.Categorical(seg, categories=list(SEGMENTS)).codes.astype(np.int64)
-    idx = rfm_table.index.astype("str")
+    # the table's own index when it is already str: the id matcher cached for it
+    # (insight._events) then serves every profile of this table
+    idx = rfm_table.index if rfm_table.index.dtype == "str" else rfm_table.index.astype("str")
     K = len(SEGMENTS)
     size = np.bincount(sc, minlength=K)
     rev = np.bincount(sc, weights=rfm_table["monetary"].to_numpy(dtype=float), minlength=K)
     tot = rev.sum()
-    out = pd.DataFrame({
+    # the columns are collected and the frame built once at the end (a dozen column
+    # insertions into a DataFrame cost more than the statistics here)
+    out = {
         "segment_fa": [SEGMENTS_FA[s] for s in SEGMENTS],
         "customers": size,
         "customer_share": size / max(size.sum(), 1),
         "revenue": rev,
-        "revenue_share": rev / tot if tot else np.nan,
-    }, index=pd.Index(list(SEGMENTS), name="segment"))
+        "revenue_share": rev / tot if tot else np.full(K, np.nan),
+    }
+    attrs = {}
     tests = {}
 
     # every customer id column is looked up in the rfm index in one batch (one hash of
@@ -443,10 +448,12 @@ def profile(rfm_table: pd.DataFrame, *, surveys: pd.DataFrame | None = None,
     if by_order:
         _rate("return", *_return_rate_by_order(
             orders, returns, lambda ids: seg_of(_ev.lookup(_as_str(pd.Series(ids, copy=False)), idx))))
-        out.attrs["return_rate_unit"] = "orders"
+        attrs["return_rate_unit"] = "orders"
     elif "returns" in pos:
         _rate("return", has_row(pos["returns"]), size)
-        out.attrs["return_rate_unit"] = "customers"
+        attrs["return_rate_unit"] = "customers"
+    out = pd.DataFrame(out, index=pd.Index(list(SEGMENTS), name="segment"))
+    out.attrs.update(attrs)
     out.attrs["tests"] = tests
     return out
 

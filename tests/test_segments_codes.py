@@ -115,3 +115,18 @@ def test_quantile_score_counting_path_for_whole_numbers():
         assert sg.quantile_score(v, hib).tolist() == sg.quantile_score(v.astype(float), hib).tolist()
     wide = np.array([0, 10**9, 5, 5])      # range too wide for counts: the partition path
     assert sg.quantile_score(wide).tolist() == sg.quantile_score(wide.astype(float)).tolist() == [1, 4, 2, 2]
+
+
+def test_profile_same_for_str_and_object_index():
+    orders = pd.DataFrame({"customer_id": _str(["a", "b", "c", "a"]), "order_id": _str(["o1", "o2", "o3", "o4"]),
+                           "order_date": pd.to_datetime(["2024-01-01", "2024-01-05", "2024-01-09", "2024-01-09"]),
+                           "quantity": [1.0, 2.0, 1.0, 1.0], "unit_price": [10.0, 5.0, 7.0, 3.0]})
+    t = sg.rfm(orders)
+    surveys = pd.DataFrame({"customer_id": _str(["a", "c", "c", "z"]), "nps": [10.0, 0.0, 9.0, 10.0]})
+    complaints = pd.DataFrame({"customer_id": _str(["b", "b"])})
+    a = sg.profile(t, surveys=surveys, complaints=complaints)
+    b = sg.profile(t.set_axis(t.index.astype(object)), surveys=surveys, complaints=complaints)
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    # 3 customers, 3 answers of customers (z is none), one customer with tickets
+    assert a["customers"].sum() == 3 and a["n_nps"].sum() == 3 and a["complaint_rate"].mul(a["customers"]).sum() == 1
+    assert list(a.columns[:5]) == ["segment_fa", "customers", "customer_share", "revenue", "revenue_share"]
