@@ -280,11 +280,11 @@ def rfm(orders: pd.DataFrame, as_of=None, *, customer_col: str = "customer_id") 
         "first_order": first.astype("datetime64[s]").astype("datetime64[ns]"),
         "last_order": last.astype("datetime64[s]").astype("datetime64[ns]"),
         "R": R, "F": F, "M": M,
+        # categoricals and labels from codes: no 200k strings are built or hashed
+        "rfm_score": _SCORE_LABELS.take((R.astype(np.int64) - 1) * 25 + (F - 1) * 5 + (M - 1)),
+        "segment": pd.Categorical.from_codes(seg, categories=list(SEGMENTS)),
+        "segment_fa": pd.Categorical.from_codes(seg, categories=[SEGMENTS_FA[s] for s in SEGMENTS]),
     }, index=cust.rename("customer_id"))
-    # categoricals and labels from codes: no 200k strings are built or hashed
-    out["rfm_score"] = _SCORE_LABELS.take((R.astype(np.int64) - 1) * 25 + (F - 1) * 5 + (M - 1))
-    out["segment"] = pd.Categorical.from_codes(seg, categories=list(SEGMENTS))
-    out["segment_fa"] = pd.Categorical.from_codes(seg, categories=[SEGMENTS_FA[s] for s in SEGMENTS])
     out.attrs["as_of"] = as_of_ts
     return out
 
