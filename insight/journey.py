@@ -875,7 +875,7 @@ def stage_times(log: pd.DataFrame, stages=STAGES) -> pd.DataFrame:
 
     def rows_of(names):
         if names not in found:
-            found[names] = np.flatnonzero(_is_event(e, names))
+            found[names] = np.flatnonzero(e == EVENTS.index(names[0]) if len(names) == 1 else _is_event(e, names))
         return found[names]
     rows = []
     for frm, tos in stages:
