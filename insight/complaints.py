@@ -113,10 +113,10 @@ def volume(complaints: pd.DataFrame, by="default", *, period: str | None = "mont
                 seen = _unique(pcode[rows])
                 cell = np.searchsorted(seen, pcode[rows]) * len(combos) + gid
                 pos = np.repeat(seen, len(combos))
-                counts = pd.concat([ptable.take(pos).reset_index(drop=True),
-                                    combos.take(np.tile(np.arange(len(combos)), len(seen)))
-                                    .reset_index(drop=True)], axis=1)
-                counts["count"] = np.bincount(cell, minlength=len(counts)).astype("int64")
+                ci = np.tile(np.arange(len(combos)), len(seen))
+                counts = pd.DataFrame({**{c: ptable[c].array.take(pos) for c in ptable.columns},
+                                       **{c: combos[c].array.take(ci) for c in combos.columns},
+                                       "count": np.bincount(cell, minlength=len(pos)).astype("int64")})
             else:
                 _, gid, counts = _group_ids([(pcode, ptable)], ok)
                 counts["count"] = np.bincount(gid, minlength=len(counts)).astype("int64")
@@ -128,12 +128,15 @@ def volume(complaints: pd.DataFrame, by="default", *, period: str | None = "mont
                                           )[lab].astype("int64")
         else:
             counts["total"] = counts["count"].sum()
-    counts["count_ci_low"], counts["count_ci_high"] = st.poisson_ci(counts["count"], alpha)
-    counts["share"] = counts["count"] / counts["total"]
-    counts["share_ci_low"], counts["share_ci_high"] = st.wilson_ci(counts["count"], counts["total"], alpha)
-    cols = [*keys, "count", "count_ci_low", "count_ci_high", "total", "share", "share_ci_low",
-            "share_ci_high"]
-    return counts[cols].reset_index(drop=True)
+    # the statistics on arrays, the result frame built once
+    cnt, tot = counts["count"].to_numpy(), counts["total"].to_numpy()
+    c_lo, c_hi = st.poisson_ci(cnt, alpha)
+    s_lo, s_hi = st.wilson_ci(cnt, tot, alpha)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = cnt / tot
+    return pd.DataFrame({**{k: counts[k].array for k in keys}, "count": cnt, "count_ci_low": c_lo,
+                         "count_ci_high": c_hi, "total": tot, "share": share, "share_ci_low": s_lo,
+                         "share_ci_high": s_hi})
 
 
 # ---------------------------------------------------------------- resolution time
