@@ -188,7 +188,8 @@ def order_table(orders: pd.DataFrame, customers=None) -> OrderTable:
         ot = _order_table(orders, None)
         ot.lookup([], "order_id")      # build the id matchers now, shared by later analyses
         ot.lookup([], "customer_id")
-        _late(ot)                      # (as is the late flag)
+        _late(ot)                      # (as are the late flag and the first orders' rows)
+        _first_rows(ot)
         try:
             ref = weakref.ref(orders)
         except TypeError:
@@ -371,6 +372,17 @@ def _late(ot: OrderTable) -> np.ndarray:
         late.setflags(write=False)
         ot._idx["late"] = late
     return late
+
+
+def _first_rows(ot: OrderTable) -> np.ndarray:
+    """Rows of ``ot`` holding each customer's first order (``seq == 0``), in table order.
+    Computed once per order table (read-only, shared by the analyses)."""
+    head = ot._idx.get("first")
+    if head is None:
+        head = np.flatnonzero(ot.seq == 0)
+        head.setflags(write=False)
+        ot._idx["first"] = head
+    return head
 
 
 def _as_of(ds, as_of) -> int:

@@ -14,8 +14,8 @@ import pandas as pd
 
 from insight import _events as _ev
 from insight import stats as _stats
-from insight.journey import (_NAT, _NS_DAY, _as_of, _late, _need, _ns, _search_customer_time,
-                             order_table)
+from insight.journey import (_NAT, _NS_DAY, _as_of, _first_rows, _late, _need, _ns,
+                             _search_customer_time, order_table)
 
 FIRST_EXPERIENCES: tuple[str, ...] = ("on_time", "late", "complaint_resolved", "complaint_unresolved", "return")
 
@@ -76,7 +76,7 @@ def cohorts(orders: pd.DataFrame, period: str = "month", calendar: str = "jalali
     # the date: a customer's first row holds its first period, and the distinct
     # (customer, period) pairs are the rows where either changes (no sort, no hash)
     first = np.full(ot.n_customers, np.iinfo(np.int64).max)
-    head = np.flatnonzero(ot.seq == 0)
+    head = _first_rows(ot)
     first[ot.cust[head]] = mi[head]
     pmin = first.min()
     nper = int(mi.max() - pmin + 1)
@@ -125,17 +125,20 @@ def _first_experience(ds, as_of) -> dict:
     returned, fval; plus ``ot`` and ``asof``."""
     ot = order_table(ds.orders)
     asof = _as_of(ds, as_of)
-    f = ot.seq == 0
+    f = _first_rows(ot)
     nc = ot.n_customers
     fc = ot.cust[f]
-    fdate = np.full(nc, _NAT)
-    fdate[fc] = ot.date[f]
-    ndate = np.full(nc, _NAT)
-    ndate[fc] = ot.next_date[f]
-    late = np.full(nc, -1, np.int8)
-    late[fc] = _late(ot)[f]
-    fval = np.zeros(nc)
-    fval[fc] = ot.value[f]
+    if len(fc) == nc and (fc == np.arange(nc)).all():   # one first order per customer, in code order
+        fdate, ndate, late, fval = ot.date[f], ot.next_date[f], _late(ot)[f], ot.value[f]
+    else:                                               # (e.g. orders without a customer id)
+        fdate = np.full(nc, _NAT)
+        fdate[fc] = ot.date[f]
+        ndate = np.full(nc, _NAT)
+        ndate[fc] = ot.next_date[f]
+        late = np.full(nc, -1, np.int8)
+        late[fc] = _late(ot)[f]
+        fval = np.zeros(nc)
+        fval[fc] = ot.value[f]
     window_end = np.where(ndate == _NAT, asof, ndate)
 
     # ids of the returns and complaints, looked up in batches (_events.lookup_many:

@@ -110,3 +110,14 @@ def test_km_ci_with_a_known_quantile():
     lo2, hi2 = r._km_ci(sf, z=r._norm_quantile(0.975))
     assert (lo == lo2).all() and (hi == hi2).all()
     assert r._norm_quantile(0.975) == 1.959963984540054
+
+
+def test_first_experience_first_order_values_by_hand():
+    d = _ds()
+    e = r._first_experience(d, None)
+    # a: o1 on 01-01 (next o2 on 02-01), b: o3 on 01-10 (next o4 on 03-01); all on time, value 1
+    assert e["fdate"].tolist() == [T("2024-01-01").value, T("2024-01-10").value]
+    assert e["ndate"].tolist() == [T("2024-02-01").value, T("2024-03-01").value]
+    assert e["late"].tolist() == [0, 0] and e["fval"].tolist() == [1.0, 1.0]
+    from insight.journey import _first_rows
+    assert _first_rows(e["ot"]).tolist() == [0, 2] and not _first_rows(e["ot"]).flags.writeable
