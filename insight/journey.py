@@ -687,10 +687,13 @@ def transitions(log: pd.DataFrame, *, conf: float = 0.95) -> pd.DataFrame:
     n_from = np.bincount(f_, weights=cnt[nz], minlength=W)[f_]
     lo, hi = _stats.wilson_ci(cnt[nz], n_from, alpha=1 - conf)
     med = medians(nz)   # (start)/(end) pairs: NaN
-    out = pd.DataFrame({"from": names[f_], "to": names[t_], "count": cnt[nz].astype(np.int64),
-                        "n_from": n_from.astype(np.int64), "probability": cnt[nz] / n_from,
-                        "ci_low": lo, "ci_high": hi, "median_days": med})
-    return out.sort_values(["n_from", "count"], ascending=False, kind="stable").reset_index(drop=True)
+    count, nf = cnt[nz].astype(np.int64), n_from.astype(np.int64)
+    # rows by n_from, then count, both descending, ties in pair order (what a stable
+    # sort_values gives; sorted here before the frame is built)
+    o = np.lexsort((-count, -nf))
+    return pd.DataFrame({"from": names[f_][o], "to": names[t_][o], "count": count[o], "n_from": nf[o],
+                         "probability": (cnt[nz] / n_from)[o], "ci_low": lo[o], "ci_high": hi[o],
+                         "median_days": med[o]})
 
 
 def _inner_pairs(e: np.ndarray, new: np.ndarray, t: np.ndarray, W: int):

@@ -170,7 +170,12 @@ def test_transitions_by_hand():
     log = pd.DataFrame({"customer_id": pd.Categorical([r[0] for r in rows]),
                         "event": pd.Categorical([r[1] for r in rows], categories=list(J.EVENTS)),
                         "timestamp": [T(r[2]) for r in rows]})
-    tr = J.transitions(log).set_index(["from", "to"])
+    raw = J.transitions(log)
+    # n_from, then count, descending; ties in pair-code order (order_placed -> review before (start) -> ...)
+    assert list(zip(raw["from"], raw["to"])) == [("order_placed", "review"), (J.START, "order_placed"),
+                                                 ("review", "next_order"), ("review", J.END), ("next_order", J.END)]
+    assert raw.index.tolist() == [0, 1, 2, 3, 4]
+    tr = raw.set_index(["from", "to"])
     # order_placed -> review twice (2 and 1 days: median 1.5); review -> next_order once (1 day)
     assert tr.loc[("order_placed", "review"), "count"] == 2
     assert tr.loc[("order_placed", "review"), "median_days"] == 1.5
