@@ -240,7 +240,8 @@ def summary_from_orders(orders: pd.DataFrame, calibration_end=None, freq: str = 
     the *repeat* transactions (NaN for frequency 0), as the Gamma-Gamma model
     expects; ``first_value`` is the value of the first transaction.  When
     transactions exist after ``calibration_end`` (up to ``observation_end``),
-    ``frequency_holdout`` and ``duration_holdout`` are added.
+    ``frequency_holdout`` and ``duration_holdout`` are added.  Lines without an order
+    date are in no transaction (a customer with only such lines is not in the summary).
     """
     if freq not in _UNIT_DAYS:
         raise ValueError(f"freq must be one of {sorted(_UNIT_DAYS)}, not {freq!r}")
@@ -255,7 +256,10 @@ def summary_from_orders(orders: pd.DataFrame, calibration_end=None, freq: str = 
     ns = o["order_date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
     day = ns // (86_400 * 10 ** 9)          # days since 1970 (floor, as datetime64[D]); NaT stays NaT
     if len(ns) and ns.min() == np.iinfo(np.int64).min:   # (no NaT mask built when none)
-        day[ns == np.iinfo(np.int64).min] = np.iinfo(np.int64).min
+        undated = ns == np.iinfo(np.int64).min
+        day[undated] = np.iinfo(np.int64).min
+        # a line without a date is in no transaction (it cannot be placed in time)
+        keep = ~undated if keep is None else keep & ~undated
     if "quantity" in o.columns and "unit_price" in o.columns:
         val = np.nan_to_num(o["quantity"].to_numpy(dtype=float) * o["unit_price"].to_numpy(dtype=float),
                             copy=False)

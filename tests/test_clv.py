@@ -170,3 +170,16 @@ def test_cdnow_standard_errors_and_retention_lift(shared_data):
     lift = clv.retention_lift(p, 0.05, horizon_months=36)
     assert 0.1 < lift < 0.4
     assert clv.retention_lift(p, 0.0) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_summary_leaves_undated_lines_out():
+    # a line without an order date is in no transaction (it used to reach np.bincount as
+    # a negative index and raise); z has only an undated line, so z is not summarized.
+    # x: Jan 1 and Feb 1 -> frequency 1, recency 31 days, T = Jan 1 .. Mar 1 2024 = 60 days
+    o = pd.DataFrame({"order_id": ["a", "b", "c", "d", "e"], "customer_id": ["x", "x", "y", "y", "z"],
+                      "order_date": pd.to_datetime(["2024-01-01", "2024-02-01", None, "2024-03-01", None]),
+                      "quantity": [1.0, 1, 1, 1, 1], "unit_price": [10.0, 20, 30, 40, 50]})
+    s = clv.summary_from_orders(o, freq="D")
+    assert list(s.index) == ["x", "y"]
+    assert s.loc["x", ["frequency", "recency", "T", "monetary_value", "first_value"]].tolist() == [1, 31, 60, 20, 10]
+    assert s.loc["y", ["frequency", "recency", "T", "first_value"]].tolist() == [0, 0, 0, 40]
