@@ -273,12 +273,13 @@ def _line_values(orders: pd.DataFrame) -> np.ndarray | None:
 
 def _orders_from_frame_cache(orders, oc, cc, drop):
     """The per-order values of :func:`_order_table` from what :mod:`insight._events`
-    keeps per orders frame (``order_numbers``, ``order_customers``: over all lines, in
-    order-code order), when they equal the reductions over the kept lines: every line
-    has an order id and an order date (those skip NaT, the table's earliest date does
-    not), an order's lines are all cancelled or none is, and all lines of an order have
-    its customer.  Then the kept orders, in code order, are also in order of first
-    kept line.  None otherwise."""
+    keeps per orders frame (``order_numbers``: earliest order date, latest promised and
+    delivered dates; ``order_customers``: over all lines, in order-code order), when
+    they equal the reductions over the kept lines: every line has an order id and an
+    order date (those skip NaT, the table's earliest date does not), an order's lines
+    are all cancelled or none is, and all lines of an order have its customer (the last
+    two checked here on the lines).  Then the kept orders, in code order, are also in
+    order of first kept line.  None otherwise."""
     if not len(oc) or oc.min() < 0 or _ns(orders["order_date"]).min() == _NAT:
         return None
     num = _ev.order_numbers(orders)
@@ -287,10 +288,9 @@ def _orders_from_frame_cache(orders, oc, cc, drop):
         return None
     sub = None
     if drop is not None:
-        gone = num["status"] == 1                 # every line cancelled
-        hit = np.zeros(len(occ), bool)
-        hit[oc[drop]] = True
-        if not np.array_equal(hit, gone):         # an order with some lines cancelled
+        gone = np.zeros(len(occ), bool)           # orders with a cancelled line
+        gone[oc[drop]] = True
+        if np.count_nonzero(gone[oc]) != np.count_nonzero(drop):   # some of their lines kept
             return None
         sub = np.flatnonzero(~gone)
     rows = np.arange(len(occ)) if sub is None else sub

@@ -18,12 +18,12 @@ def ns(*days):
 
 
 def lines(**edit):
-    """O1 (C2, two lines), O2 (C1, cancelled), O3 (C1), O4 (C2, price unknown), O5 (C3,
-    cancelled): C3 orders nothing kept."""
+    """O1 (C2, two lines, the second dated earlier), O2 (C1, cancelled), O3 (C1), O4 (C2,
+    price unknown), O5 (C3, cancelled): C3 orders nothing kept."""
     d = {"order_id": ["O1", "O1", "O2", "O3", "O4", "O5"],
          "customer_id": ["C2", "C2", "C1", "C1", "C2", "C3"],
-         "order_date": [T("2024-01-05")] * 2 + [T("2024-01-03"), T("2024-01-04"), T("2024-01-02"),
-                                               T("2024-01-01")],
+         "order_date": [T("2024-01-05"), T("2024-01-04"), T("2024-01-03"), T("2024-01-04"), T("2024-01-02"),
+                        T("2024-01-01")],
          "quantity": [1.0, 2.0, 1.0, 3.0, 1.0, 1.0],
          "unit_price": [10.0, 5.0, 7.0, 1.0, np.nan, 2.0],
          "promised_date": [T("2024-01-08"), T("2024-01-09"), pd.NaT, T("2024-01-06"), pd.NaT, pd.NaT],
@@ -52,12 +52,12 @@ def _drop(df):
 
 def test_order_table_from_the_frame_cache_by_hand():
     ot = table(lines(), fast=True)
-    # C1: O3 (01-04); C2: O4 (01-02), O1 (01-05); O2 and O5 cancelled, C3 gone
+    # C1: O3 (01-04); C2: O4 (01-02), O1 (earliest line 01-04); O2 and O5 cancelled, C3 gone
     assert ot.order_index().tolist() == ["O3", "O4", "O1"]
     assert ot.customer_index().tolist() == ["C1", "C2"] and ot.n_customers == 2
     assert ot.cust.tolist() == [0, 1, 1] and ot.seq.tolist() == [0, 0, 1]
-    assert ot.date.tolist() == ns("2024-01-04", "2024-01-02", "2024-01-05")
-    assert ot.next_date.tolist() == ns(None, "2024-01-05", None)
+    assert ot.date.tolist() == ns("2024-01-04", "2024-01-02", "2024-01-04")
+    assert ot.next_date.tolist() == ns(None, "2024-01-04", None)
     assert ot.promised.tolist() == ns("2024-01-06", None, "2024-01-09")     # latest line
     assert ot.delivered.tolist() == ns("2024-01-05", None, "2024-01-07")
     assert ot.value.tolist() == [3.0, 0.0, 20.0]                            # NaN price -> 0
@@ -71,9 +71,9 @@ def test_order_table_from_the_frame_cache_by_hand():
 
 def test_order_table_partly_cancelled_order_reduces_kept_lines():
     ot = table(lines(status=(1, "cancelled")), fast=False)
-    # O1 keeps its first line only: value 10, promised 01-08
+    # O1 keeps its first line only: value 10, promised 01-08, date 01-05
     assert ot.order_index().tolist() == ["O3", "O4", "O1"]
-    assert ot.value.tolist() == [3.0, 0.0, 10.0]
+    assert ot.value.tolist() == [3.0, 0.0, 10.0] and ot.date[2] == T("2024-01-05").value
     assert ot.promised.tolist() == ns("2024-01-06", None, "2024-01-08")
 
 
@@ -124,7 +124,7 @@ def test_order_table_kept_per_frame_until_a_column_changes():
     assert J.order_table(df) is ot
     df["order_date"] = df["order_date"] + pd.Timedelta(days=1)          # replaced
     ot2 = J.order_table(df)
-    assert ot2 is not ot and ot2.date.tolist() == ns("2024-01-05", "2024-01-03", "2024-01-06")
+    assert ot2 is not ot and ot2.date.tolist() == ns("2024-01-05", "2024-01-03", "2024-01-05")
     df.loc[3, "unit_price"] = 2.0                 # edited (in place when pandas can)
     ot3 = J.order_table(df)
     assert ot3 is not ot2 and ot3.value.tolist() == [6.0, 0.0, 20.0]
