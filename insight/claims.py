@@ -224,7 +224,7 @@ def resolved_complainers_return(ds, *, window_days: int = 365, as_of=None) -> Cl
     m = (r != _NAT) & (r <= asof) & (cc >= 0)
     if not m.any():
         return _cannot(name, quoted, None, "no resolved tickets of ordering customers")
-    nc = len(ot.customers)
+    nc = ot.n_customers
     first_res = np.full(nc, np.iinfo(np.int64).max)
     np.minimum.at(first_res, cc[m], r[m])
     has = first_res < np.iinfo(np.int64).max
@@ -326,9 +326,9 @@ def _distinct_customers(ds, parts) -> int:
     o = ds.orders
     ot = (order_table(o) if o is not None and {"order_id", "customer_id", "order_date"} <= set(o.columns)
           else None)
-    if ot is None or not len(ot.customers):
+    if ot is None or not ot.n_customers:
         return int(pd.concat(parts, ignore_index=True).nunique()) if parts else 0
-    seen = np.zeros(len(ot.customers), dtype=bool)
+    seen = np.zeros(ot.n_customers, dtype=bool)
     rest = []
     for p, c in zip(parts, ot.lookup(parts, "customer_id")):
         seen[c[c >= 0]] = True
