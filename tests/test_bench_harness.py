@@ -43,6 +43,12 @@ def test_harness_runs_tiny(tmp_path):
     assert res["tabular_s"] == rp["total_s"] == round(sum(st["seconds"] for st in rp["stages"].values()), 4)
     assert res["tabular_isolated_s"] > 0 and "tabular_isolated_over_read" in res["ratios"]
     assert res["peak_rss_mb"] >= rp["peak_rss_mb"]
+    # the README's tables are printed from the result file
+    t = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "tables.py"), str(files[0])],
+                       capture_output=True, text=True, timeout=60)
+    assert t.returncode == 0, t.stderr
+    assert f"| **tabular** | **{res['tabular_s']:.3f}** |" in t.stdout
+    assert "| rfm | " in t.stdout and "| **read_s** |" in t.stdout
 
 
 def test_stage_failure_is_recorded_not_raised(monkeypatch):
