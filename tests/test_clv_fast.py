@@ -27,6 +27,12 @@ def _orders(**change) -> pd.DataFrame:
     return o.astype({c: "str" for c in ("order_id", "customer_id", "status")})
 
 
+@pytest.fixture(autouse=True)
+def _no_kept_summaries(monkeypatch):
+    # each call computes (these tests compare the paths on one frame)
+    monkeypatch.setattr(clv, "_SUMMARIES_MAX", 0)
+
+
 def _line_path_only(monkeypatch):
     monkeypatch.setattr(clv, "_tx_from_order_table", lambda *a: None)
 

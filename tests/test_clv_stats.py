@@ -157,3 +157,44 @@ def test_summary_stats_reused_only_for_equal_arrays():
     c1 = clv.bgnbd_covariance(p, s)
     clv._LAST_STATS.clear()
     assert np.array_equal(clv.bgnbd_covariance(p, s), c1)
+
+
+def _small_orders():
+    o = pd.DataFrame({"customer_id": ["a", "a", "a", "b", "c", "c"],
+                      "order_date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-08", "2024-01-10",
+                                                    "2024-01-03", "2024-01-15"]),
+                      "order_id": ["o1", "o1", "o2", "o3", "o4", "o5"],
+                      "quantity": [1.0, 2, 1, 1, 1, 1], "unit_price": [10.0, 5, 20, 7, 1, 3]})
+    return o.astype({"customer_id": "str", "order_id": "str"})
+
+
+def test_default_summary_is_kept_per_frame_until_a_column_read_changes(monkeypatch):
+    o = _small_orders()
+    calls = []
+    real = clv._summary
+    monkeypatch.setattr(clv, "_summary", lambda *a: calls.append(a[1:]) or real(*a))
+    s = clv.summary_from_orders(o, freq="D")
+    # a: Jan 1 (10 + 2 x 5 = 20), Jan 8 (20); b: Jan 10 (7); c: Jan 3 (1), Jan 15 (3); last day Jan 15
+    assert s[["frequency", "recency", "T", "monetary_value", "first_value"]].fillna(-1).to_numpy().tolist() == [
+        [1, 7, 14, 20, 20], [0, 0, 5, -1, 7], [1, 12, 12, 3, 1]]
+    again = clv.summary_from_orders(o, freq="D")
+    assert len(calls) == 1 and again is not s
+    pd.testing.assert_frame_equal(again, s, check_exact=True)
+    assert again.attrs == s.attrs
+    # each caller's frame is its own: values, index name and attrs edited on one copy
+    again.loc["a", "frequency"] = 99.0
+    again.index.name = "x"
+    again.attrs["freq"] = "?"
+    third = clv.summary_from_orders(o, freq="D")
+    assert len(calls) == 1 and third.loc["a", "frequency"] == 1 and third.index.name == "customer_id"
+    assert third.attrs["freq"] == "D" and s.loc["a", "frequency"] == 1
+    # another unit, an end date, another frame: computed
+    assert clv.summary_from_orders(o, freq="W").loc["a", "recency"] == 1.0
+    clv.summary_from_orders(o, calibration_end="2024-01-12", freq="D")
+    clv.summary_from_orders(o.copy(), freq="D")
+    assert len(calls) == 4 and calls[2] == ("2024-01-12", "D", None)
+    # a price edited in place: computed again (a's first transaction is now 10 + 2 x 6)
+    o.loc[1, "unit_price"] = 6.0
+    s2 = clv.summary_from_orders(o, freq="D")
+    assert len(calls) == 5 and s2.loc["a", "first_value"] == 22.0
+
