@@ -198,3 +198,21 @@ def test_default_summary_is_kept_per_frame_until_a_column_read_changes(monkeypat
     s2 = clv.summary_from_orders(o, freq="D")
     assert len(calls) == 5 and s2.loc["a", "first_value"] == 22.0
 
+
+def test_bgnbd_fit_reused_for_equal_summaries_only(monkeypatch):
+    s = pd.DataFrame({"frequency": [0, 1, 1, 2, 5, 0, 3.0], "recency": [0, 3, 4, 10, 30, 0, 12.0],
+                      "T": [5, 20, 20, 30, 35, 40, 15.0]})
+    clv._LAST_STATS.clear()
+    runs = []
+    real = clv._minimize
+    monkeypatch.setattr(clv, "_minimize", lambda *a, **k: runs.append(1) or real(*a, **k))
+    p = clv.fit_bgnbd(s)
+    assert clv.fit_bgnbd(s.copy()) == p and len(runs) == 1
+    pen = clv.fit_bgnbd(s, penalizer=0.1)
+    assert len(runs) == 2 and pen != p
+    assert clv.fit_bgnbd(s, x0=np.log([1.0, 2.0, 1.0, 1.0])) is not None and len(runs) == 3
+    clv._LAST_STATS.clear()
+    assert clv.fit_bgnbd(s) == p and len(runs) == 4        # computed again: the same fit
+    s2 = s.copy()
+    s2.loc[6, "recency"] = 11.0                             # an edited summary: a new fit
+    assert clv.fit_bgnbd(s2) != p and len(runs) == 5
