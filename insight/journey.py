@@ -61,6 +61,7 @@ def _ns(s) -> np.ndarray:
 
 
 _NAT = np.iinfo(np.int64).min
+_LOOKED_MAX = 8   # id lookups kept per order table and id column (OrderTable.lookup)
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,9 +111,32 @@ class OrderTable:
         (``col="order_id"``, rows of this table) or the customer ids (``"customer_id"``,
         customer codes); -1 = unknown or missing: :func:`insight._events.lookup_many`
         in :meth:`order_index` / :meth:`customer_index` (whose short-id matchers it
-        keeps while this table lives)."""
+        keeps while this table lives).
+
+        Results for Arrow-backed values are kept with the table (the last
+        ``_LOOKED_MAX`` per column, read-only; Arrow arrays are immutable, so the array's
+        identity names the values): the analyses of one report look up the same
+        returns / complaints / reviews ids again (event log, first experience, claims)."""
         idx = self.order_index() if col == "order_id" else self.customer_index()
-        return _ev.lookup_many(values_list, idx)
+        values_list = list(values_list)
+        kept = self._idx.setdefault(("looked", col), {})
+        arrs = [_ev._arrow_text(v) for v in values_list]
+        out = [None] * len(values_list)
+        for i, a in enumerate(arrs):
+            hit = kept.get(id(a)) if a is not None else None
+            if hit is not None and hit[0] is a:
+                out[i] = hit[1]
+        todo = [i for i, r in enumerate(out) if r is None]
+        if todo or not values_list:
+            for i, r in zip(todo, _ev.lookup_many([values_list[i] for i in todo], idx)):
+                out[i] = r
+                if arrs[i] is not None:
+                    r.setflags(write=False)
+                    kept.pop(id(arrs[i]), None)        # (re-inserted last: oldest first out)
+                    kept[id(arrs[i])] = (arrs[i], r)   # (holds the array: its id stays its own)
+                    while len(kept) > _LOOKED_MAX:
+                        kept.pop(next(iter(kept)))
+        return out
 
     def frame(self) -> pd.DataFrame:
         nat = lambda a: pd.to_datetime(np.where(a == _NAT, np.datetime64("NaT", "ns"), a.astype("datetime64[ns]")))

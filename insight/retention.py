@@ -141,14 +141,14 @@ def _first_experience(ds, as_of) -> dict:
         fval[fc] = ot.value[f]
     window_end = np.where(ndate == _NAT, asof, ndate)
 
-    # ids of the returns and complaints, looked up in batches (_events.lookup_many:
-    # short ids matched on their bytes, else one hash per index): customer ids among the
-    # customers, order ids among the orders (the table's index, whose matcher is kept with
-    # the table); a row is tied to a first order when its order's seq is 0
+    # ids of the returns and complaints, looked up in batches (OrderTable.lookup: short
+    # ids matched on their bytes, else one hash per index; results kept with the table,
+    # e.g. from the event log): customer ids among the customers, order ids among the
+    # orders; a row is tied to a first order when its order's seq is 0
     frames = {k: df for k, df in (("returns", ds.returns), ("complaints", ds.complaints)) if df is not None}
     with_c = [k for k, df in frames.items() if "customer_id" in df.columns]
     with_o = [k for k, df in frames.items() if "order_id" in df.columns]
-    cpos = dict(zip(with_c, _ev.lookup_many([frames[k]["customer_id"] for k in with_c], ot.customer_index())))
+    cpos = dict(zip(with_c, ot.lookup([frames[k]["customer_id"] for k in with_c], "customer_id")))
     opos = dict(zip(with_o, ot.lookup([frames[k]["order_id"] for k in with_o], "order_id") if with_o else []))
 
     def flag(k, date_col):
@@ -411,7 +411,7 @@ def order_experience(ds, *, days: int = 90, as_of=None, slow_hours: float = 24.0
     oidx = ot.order_index()
     # the order ids of complaints and returns, looked up in one batch
     frames = [df for df in (ds.complaints, ds.returns) if df is not None and "order_id" in df.columns]
-    looked = dict(zip(map(id, frames), _ev.lookup_many([df["order_id"] for df in frames], oidx)))
+    looked = dict(zip(map(id, frames), ot.lookup([df["order_id"] for df in frames], "order_id")))
 
     def per_order(df, date_col, resolved_col=None):
         hit = np.zeros(n, bool)

@@ -130,3 +130,31 @@ def test_order_table_kept_per_frame_until_a_column_changes():
     assert ot3 is not ot2 and ot3.value.tolist() == [6.0, 0.0, 20.0]
     df["quantity"] = df["quantity"].astype(object)                      # cannot be checked: not kept
     assert J.order_table(df) is not J.order_table(df)
+
+
+def test_lookup_results_kept_per_arrow_array():
+    """OrderTable.lookup: hand positions; a second lookup of the same Arrow-backed values
+    returns the kept (read-only) result, object values and new arrays are looked up."""
+    ot = J.order_table(lines())           # rows by customer, date: O3 (C1), O4, O1 (C2)
+    assert list(ot.order_index()) == ["O3", "O4", "O1"] and list(ot.customer_index()) == ["C1", "C2"]
+    ids = pd.Series(["O1", "O9", None, "O4"], dtype="str")
+    cus = pd.Series(["C2", "C3", "C1"], dtype="str")
+    first = ot.lookup([ids], "order_id")[0]
+    assert first.tolist() == [2, -1, -1, 1] and not first.flags.writeable
+    again, other = ot.lookup([ids, pd.Series(["O3"], dtype="str")], "order_id")
+    assert again is first and other.tolist() == [0]
+    assert ot.lookup([cus], "customer_id")[0].tolist() == [1, -1, 0]
+    assert ot.lookup([cus], "customer_id")[0] is ot.lookup([cus], "customer_id")[0]
+    # the same ids in a new array (a copy of the column): looked up again, same positions
+    copy = pd.Series(list(ids), dtype="str")
+    assert ot.lookup([copy], "order_id")[0] is not first
+    assert ot.lookup([copy], "order_id")[0].tolist() == first.tolist()
+    obj = pd.Series(["O3", "O1"], dtype=object)   # not Arrow: not kept
+    assert ot.lookup([obj], "order_id")[0].tolist() == [0, 2]
+    assert ot.lookup([obj], "order_id")[0] is not ot.lookup([obj], "order_id")[0]
+    # at most _LOOKED_MAX kept per column, the oldest dropped first
+    many = [pd.Series(["O1"], dtype="str") for _ in range(J._LOOKED_MAX + 1)]
+    got = [ot.lookup([s], "order_id")[0] for s in many]
+    assert ot.lookup([many[-1]], "order_id")[0] is got[-1]
+    assert ot.lookup([many[0]], "order_id")[0] is not got[0]
+    assert len(ot._idx[("looked", "order_id")]) == J._LOOKED_MAX
