@@ -176,3 +176,33 @@ def test_has_pii_vectorized():
 def test_separator_inside_a_text():
     # a NUL char (used to batch the texts) inside a text is handled one by one
     assert text.mask_pii(["a\x0009123456789", "09123456789"]) == [f"a\x00{PHONE}", PHONE]
+
+
+# ---- which texts are run through the rules ----------------------------------------
+def _every_rule(t: str) -> str:
+    for _, pat, rep in text._PII_COMPILED:
+        t = pat.sub(rep, t)
+    return t
+
+
+def test_hint_needs_an_at_sign_or_ten_digits():
+    # 9 digits (any script, any separators) and no "@": skipped; 10: looked at
+    assert not text._may_hold_pii("سفارش ۱۲۳ به مبلغ 45,600 - ۹")
+    assert text._may_hold_pii("کد ملی ۰۰۱-۲۳۴۵۶۷-۸")          # 10 digits
+    assert text._may_hold_pii("x@y") and text._may_hold_pii("1234567890")
+    # the shortest masked number of each kind has at least 10 digits
+    for raw, masked in [("کد ملی 0012345678", f"کد ملی {NID}"), ("09123456789", PHONE),
+                        ("02112345678", PHONE), ("a@b.co", EMAIL)]:
+        assert text._may_hold_pii(raw) and text.mask_pii(raw) == masked
+
+
+def test_batch_equals_every_rule_on_each_text():
+    # random texts of digits (three scripts), separators and words: the batch (hint
+    # filter, joined texts) gives what every rule run on each text on its own gives
+    rng = np.random.default_rng(5)
+    parts = ["0", "9", "1", "8", "۰", "۹", "۲", "٠", "٣", " ", "-", " - ", "+98", "0098", "IR",
+             "کد ملی ", "شبا ", "@", "a", "x.com", "سفارش ", "\n", "(021) "]
+    texts = ["".join(rng.choice(parts, size=rng.integers(0, 40))) for _ in range(3000)]
+    assert text.mask_pii(texts) == [_every_rule(t) for t in texts]
+    assert sum(m != t for m, t in zip(text.mask_pii(texts), texts)) > 30   # masks happened
+    assert sum(not text._may_hold_pii(t) for t in texts) > 300   # and texts skipped
