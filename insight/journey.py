@@ -909,38 +909,39 @@ def stage_times(log: pd.DataFrame, stages=STAGES) -> pd.DataFrame:
     median (distribution-free CI), q25, q75, mean.
     """
     cc, new, e, t = _sorted_codes(log)
-    # the rows of the events the stages name, in log order (once per event set)
+    # the rows of the events the stages name, in log order, with their customer codes and
+    # times (once per event set: the later gathers read these short arrays, not the log's)
     found: dict = {}
 
     def rows_of(names):
         if names not in found:
-            found[names] = np.flatnonzero(e == EVENTS.index(names[0]) if len(names) == 1 else _is_event(e, names))
+            r = np.flatnonzero(e == EVENTS.index(names[0]) if len(names) == 1 else _is_event(e, names))
+            found[names] = r, cc[r], t[r]
         return found[names]
     rows = []
     for frm, tos in stages:
-        rf = rows_of((frm,))
-        rt = rows_of(tuple(tos))
+        rf, cf, tf = rows_of((frm,))
+        rt, ct, tt = rows_of(tuple(tos))
         # the log is sorted by (customer, time, event order), each customer's rows together:
         # the first to-row after each from-row in log order, if it belongs to the same
         # customer, is the answer
         j = np.searchsorted(rt, rf, side="right")  # next to-row after the from-row in log order
-        ok = j < len(rt)
-        jj = np.minimum(j, max(len(rt) - 1, 0))
         if len(rt):
-            nx = rt[jj]
-            same = ok & (cc[nx] == cc[rf])
-            d = (t[nx[same]] - t[rf[same]]) / _NS_DAY
+            same = j < len(rt)
+            jj = np.minimum(j, len(rt) - 1, out=j)
+            same &= ct[jj] == cf
+            d = (tt[jj[same]] - tf[same]) / _NS_DAY
         else:
             d = np.zeros(0)
         ds = np.sort(d)  # quantiles from the sorted copy (same values), the mean from d itself
         med = _stats.quantile_ci(ds, 0.5) if len(d) else None
+        q25, q75 = np.quantile(ds, [0.25, 0.75]) if len(d) else (np.nan, np.nan)   # (one partition)
         to_label = " | ".join(tos)
         rows.append({"from": frm, "to": to_label, "n": int(len(d)), "n_from": int(len(rf)),
                      "median_days": med.value if med else np.nan,
                      "median_ci_low": med.ci_low if med else np.nan,
                      "median_ci_high": med.ci_high if med else np.nan,
-                     "q25_days": float(np.quantile(ds, 0.25)) if len(d) else np.nan,
-                     "q75_days": float(np.quantile(ds, 0.75)) if len(d) else np.nan,
+                     "q25_days": float(q25), "q75_days": float(q75),
                      "mean_days": float(d.mean()) if len(d) else np.nan})
     return pd.DataFrame(rows)
 

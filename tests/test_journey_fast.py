@@ -222,3 +222,25 @@ def test_sort_order_scratch_gives_the_same_and_restores_t_off_the_one_key_path()
     c32, t1 = c.astype(np.int32), rng.integers(0, 30, n) * _MIN
     o, cs, _, _ = J._sort_order(c32, t1.copy(), e, values=True, scratch=True)
     assert (c32 == c).all() and (cs == c[np.lexsort((e, t1, c))]).all()
+
+
+def test_stage_times_skips_to_rows_of_the_next_customer_and_quartiles_by_hand():
+    """A from-row whose next to-row in log order belongs to the next customer counts
+    nothing; quartiles of the delivery days 1, 2, 3, 5 (linear interpolation)."""
+    T = pd.Timestamp
+    rows = [("a", "order_placed", "2024-01-01"), ("a", "delivered_on_time", "2024-01-02"),
+            ("b", "order_placed", "2024-01-01"), ("b", "delivered_late", "2024-01-03"),
+            ("c", "order_placed", "2024-01-01"), ("c", "delivered_on_time", "2024-01-04"),
+            ("d", "order_placed", "2024-01-01"), ("d", "delivered_on_time", "2024-01-06"),
+            ("e", "order_placed", "2024-01-01"),                    # no delivery, no next order
+            ("f", "next_order", "2024-01-09"), ("f", "next_order", "2024-01-10")]
+    log = pd.DataFrame({"customer_id": pd.Categorical([r[0] for r in rows]),
+                        "event": pd.Categorical([r[1] for r in rows], categories=list(J.EVENTS)),
+                        "timestamp": [T(r[2]) for r in rows]})
+    st = J.stage_times(log).set_index(["from", "to"])
+    dl = st.loc[("order_placed", "delivered_on_time | delivered_late")]
+    assert dl[["n", "n_from", "median_days", "q25_days", "q75_days", "mean_days"]].tolist() == [4, 5, 2.5, 1.75, 3.5, 2.75]
+    # e's order: the next next_order row in log order is f's (another customer)
+    assert st.loc[("order_placed", "next_order"), ["n", "n_from"]].tolist() == [0, 5]
+    assert np.isnan(st.loc[("order_placed", "next_order"), "q25_days"])
+    assert st.loc[("next_order", "next_order"), ["n", "n_from", "median_days", "q75_days"]].tolist() == [1, 2, 1.0, 1.0]
