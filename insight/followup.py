@@ -278,9 +278,17 @@ def _spend(orders: pd.DataFrame, customers: pd.Index, as_of: pd.Timestamp) -> pd
     od = _ev.ns_int(orders["order_date"])
     hi = as_of.as_unit("ns").value
     lo = (as_of - pd.Timedelta(days=365)).as_unit("ns").value
-    # position in ``customers`` of each coded id (hashing the few listed ids, not all ids);
-    # the appended -1 is for lines without an id
-    where = np.r_[_ev.lookup(pd.Series(cu, dtype="str"), pd.Index(customers, dtype="str")), -1]
+    # position in ``customers`` of each coded id; the appended -1 is for lines without an
+    # id.  Distinct customers: the few listed ids are looked up among the coded ones (whose
+    # matcher the other analyses of the orders already built) and the positions inverted,
+    # instead of matching all ~200k coded ids against the listed ones
+    listed = pd.Index(customers, dtype="str")
+    if listed.is_unique:
+        at = _ev.lookup(pd.Series(listed, dtype="str"), cu)
+        where = np.full(len(cu) + 1, -1, dtype=np.int64)
+        where[at[at >= 0]] = np.flatnonzero(at >= 0)
+    else:
+        where = np.r_[_ev.lookup(pd.Series(cu, dtype="str"), listed), -1]
     # the listed customers' lines first (one boolean gather over all lines), then the
     # date and status tests on those few lines only (same rows, same order)
     rows = np.flatnonzero((where >= 0)[cc])

@@ -25,6 +25,12 @@ def test_spend_window_cancelled_and_unknown():
     # a: 10 + 10 (o3 is older than 365 days); b: o2 cancelled, o5 has no quantity -> 0; z: no orders
     got = F._spend(orders, pd.Index(["b", "z", "a"], dtype="str"), pd.Timestamp("2024-03-30"))
     assert got.to_dict() == {"b": 0.0, "z": 0.0, "a": 20.0}
+    # listed ids looked up among the orders' (inverted positions) or, repeated, the other way
+    # round: a repeated id's spend goes to its first position, as before
+    got = F._spend(orders, pd.Index(["a", "b", "a"], dtype="str"), pd.Timestamp("2024-03-30"))
+    assert got.tolist() == [20.0, 0.0, 0.0] and got.index.tolist() == ["a", "b", "a"]
+    got = F._spend(orders, pd.Index(["z", "a"], dtype="str"), pd.Timestamp("2024-03-30"))
+    assert got.tolist() == [0.0, 20.0]
 
 
 def test_mask_distinct_keeps_missing():
