@@ -66,11 +66,10 @@ def codes(frame: pd.DataFrame, col: str) -> tuple[np.ndarray, pd.Index]:
     The returned arrays are shared; do not modify them."""
     s = frame[col]
     key = (id(frame), col)
+    hit = _cached_codes(frame, col)
+    if hit is not None:
+        return hit
     fp = _fingerprint(s)
-    hit = _CODES.get(key)
-    if hit is not None and hit[0]() is frame and hit[1][0] == fp[0] and hit[1][1] is fp[1]:
-        _CODES.move_to_end(key)
-        return hit[2], hit[3]
     c, u = pd.factorize(s)
     c = c.astype(np.int64, copy=False)
     c.setflags(write=False)
@@ -82,6 +81,19 @@ def codes(frame: pd.DataFrame, col: str) -> tuple[np.ndarray, pd.Index]:
     while len(_CODES) > _CODES_MAX:
         _CODES.popitem(last=False)
     return c, u
+
+
+def _cached_codes(frame: pd.DataFrame, col: str):
+    """:func:`codes` of ``frame[col]`` when already computed (and still valid), else None."""
+    key = (id(frame), col)
+    hit = _CODES.get(key)
+    if hit is None or hit[0]() is not frame:
+        return None
+    fp = _fingerprint(frame[col])
+    if hit[1][0] != fp[0] or hit[1][1] is not fp[1]:
+        return None
+    _CODES.move_to_end(key)
+    return hit[2], hit[3]
 
 
 def adopt_codes(frame: pd.DataFrame, col: str, codes_: np.ndarray, uniques) -> bool:
@@ -390,7 +402,14 @@ _MAPS_MAX = 16
 def lookup_codes(frame: pd.DataFrame, col: str, uniques: pd.Index) -> np.ndarray:
     """``lookup(frame[col], uniques)`` through the column's cached codes: only the
     column's distinct values are looked up, once per (frame column, uniques) pair (the
-    hash lookup of 500k ids is the costly part; several analyses repeat it)."""
+    hash lookup of 500k ids is the costly part; several analyses repeat it).  When the
+    column has no codes yet and ``uniques`` are short ids (:class:`_ShortIds`), the
+    column is matched on its bytes instead: cheaper than hashing it to get its codes
+    (the same answer: each value goes through the same matcher either way)."""
+    if _cached_codes(frame, col) is None:
+        ids = frame[col]
+        if _arrow_text(ids) is not None and _short_ids(uniques) is not None:
+            return lookup(ids, uniques)
     c, u = codes(frame, col)
     key = (id(u), id(uniques))
     hit = _MAPS.get(key)

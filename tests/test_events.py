@@ -91,6 +91,19 @@ def test_lookup_codes(lines):
     assert got.tolist() == E.lookup(other["order_id"], u).tolist()
 
 
+def test_lookup_codes_short_ids_without_codes(lines):
+    # short ids and no codes of the column yet: matched on their bytes, the column is
+    # not factorized (nothing cached); the same answer as through its codes
+    other = pd.DataFrame({"order_id": pd.Series(["o3", None, "zz", "o1", "o3", "o2x"], dtype="str")})
+    _, u = E.codes(lines, "order_id")
+    got = E.lookup_codes(other, "order_id", u)
+    assert got.tolist() == [2, -1, -1, 0, 2, -1]
+    assert E._cached_codes(other, "order_id") is None
+    E.codes(other, "order_id")                   # now cached: the codes path, same answer
+    assert E._cached_codes(other, "order_id") is not None
+    assert E.lookup_codes(other, "order_id", u).tolist() == got.tolist()
+
+
 def test_first_of_each_matches_unique():
     rng = np.random.default_rng(3)
     for keys in (np.array([5, 3, 5, 7, 3, 3, -1]), np.arange(10), rng.integers(0, 50, 400),
