@@ -272,42 +272,46 @@ def _bin_labels(bins) -> list[str]:
 def _reviews_with_orders(orders: pd.DataFrame, reviews: pd.DataFrame, match_days: int = 60):
     """Attach each rated review to its delivered order: by order_id when given, else the
     customer's latest order delivered on or before the review (within ``match_days``).
-    Returns the matched reviews (their ids, ``created_at``, ``rating``) with the order's
-    ``delivery_days``, ``late`` and ``lateness_days``, and the number left unmatched."""
-    own = [c for c in ("review_id", "order_id", "customer_id", "created_at", "rating")
-           if c in reviews.columns]
+    Returns the matched reviews' ``rating`` with the order's ``delivery_days``, ``late``
+    and ``lateness_days`` (reviews matched by order_id first, in their order), and the
+    number left unmatched.  No id columns: copying strings is the costly part and the
+    summaries only read these numbers."""
     rated = reviews["rating"].notna().to_numpy()
-    rv = reviews.loc[rated, own]     # not the texts: copying them is the costly part
-    has_oid = rv["order_id"].notna() if "order_id" in rv.columns else pd.Series(False, index=rv.index)
+    n_rated = int(np.count_nonzero(rated))
+    has_oid = (reviews["order_id"].notna().to_numpy() & rated if "order_id" in reviews.columns
+               else np.zeros(len(reviews), bool))
     a = pd.DataFrame()
-    if "order_id" in rv.columns:
+    if "order_id" in reviews.columns:
         # the inner join on order_id as integer positions: each review's order code (its
-        # distinct ids hashed once), then that order's row among the delivered ones
+        # ids matched once per orders frame), then that order's row among the delivered ones
         num = _numbers(orders, [])
         _, oids = codes(orders, "order_id")
         row_of = np.full(len(oids) + 1, -1, dtype=np.int64)
         row_of[delivered_order_rows(orders)] = np.arange(len(num))
-        r = row_of[lookup_codes(reviews, "order_id", oids)][rated][has_oid.to_numpy()]
+        r = row_of[lookup_codes(reviews, "order_id", oids)]
         hit = r >= 0
-        a = rv[has_oid].drop(columns=["customer_id"], errors="ignore")[hit].reset_index(drop=True)
+        take = np.flatnonzero(has_oid & hit)
+        a = pd.DataFrame({"rating": reviews["rating"].take(take).reset_index(drop=True)})
         for c in ("delivery_days", "late", "lateness_days"):
             if c in num.columns:
-                a[c] = num[c].take(r[hit]).reset_index(drop=True)
+                a[c] = num[c].take(r[take]).reset_index(drop=True)
     b = pd.DataFrame()
-    rest = rv[~has_oid]
-    if len(rest) and "customer_id" in rest.columns and rest["customer_id"].notna().any():
+    rest = rated & ~has_oid
+    if rest.any() and "customer_id" in reviews.columns and reviews["customer_id"][rest].notna().any():
+        own = [c for c in ("customer_id", "created_at", "rating") if c in reviews.columns]
+        rv = reviews.loc[rest, own]
         d = delivered(orders)
         cols = ["order_id", "customer_id", "delivered_date", "delivery_days", "late", "lateness_days"]
         cols = [c for c in cols if c in d.columns]
-        left = (rest.dropna(subset=["customer_id"]).drop(columns=["order_id"], errors="ignore")
+        left = (rv.dropna(subset=["customer_id"])
                 .assign(_t=lambda x: ns(x["created_at"])).sort_values("_t"))
         right = (d[cols].dropna(subset=["delivered_date"])
                  .assign(_t=lambda x: ns(x["delivered_date"])).sort_values("_t"))
         b = pd.merge_asof(left, right, on="_t", by="customer_id", direction="backward",
                           tolerance=pd.Timedelta(days=match_days)).dropna(subset=["order_id"])
-        b = b.drop(columns="_t")
+        b = b[[c for c in ("rating", "delivery_days", "late", "lateness_days") if c in b.columns]]
     m = pd.concat([a, b], ignore_index=True)
-    return m, len(rv) - len(m)
+    return m, n_rated - len(m)
 
 
 def rating_by_delivery(orders: pd.DataFrame, reviews: pd.DataFrame, bins=BINS, *,
@@ -322,6 +326,58 @@ def rating_by_delivery(orders: pd.DataFrame, reviews: pd.DataFrame, bins=BINS, *
     m, unmatched = _reviews_with_orders(orders, reviews)
     bins = list(bins)
     m = m[m["delivery_days"] >= 0]
+    rating = m["rating"].to_numpy()
+    # whole-number ratings (the usual 1–5 stars): group sums are exact in any order, so
+    # the tables come from bincounts on integer codes (pandas' compensated sums give the
+    # same means); other ratings go through pandas' groupby
+    if not (rating.dtype == np.float64 and len(rating) and np.isfinite(rating).all()
+            and (rating == np.round(rating)).all() and np.abs(rating).max() * len(rating) < 2.0**53):
+        return _rating_by_delivery_frame(m, int(unmatched), bins, alpha)
+    cut = pd.cut(m["delivery_days"], bins, right=True, include_lowest=True, labels=_bin_labels(bins))
+
+    def table(g, index):
+        """The rating table of groups ``index`` (codes ``g``, -1 = none), as
+        :func:`_rating_by_delivery_frame`'s ``table`` gives it."""
+        agg = _rating_groups(rating, g, index)
+        agg["ci_low"], agg["ci_high"] = st.t_ci_arrays(agg["mean"], agg["sd"], agg["n"], alpha)
+        agg["low_share"] = agg["k_low"] / agg["n"]
+        agg["low_ci_low"], agg["low_ci_high"] = st.wilson_ci(agg["k_low"], agg["n"], alpha)
+        agg["k_low"] = agg["k_low"].astype("int64")
+        return agg.drop(columns="sd").reset_index()
+
+    # groupby on a categorical (observed=False): every category, in order
+    by_days = table(np.asarray(cut.cat.codes, dtype=np.int64),
+                    pd.CategoricalIndex(cut.cat.categories, dtype=cut.dtype, name="bin"))
+    cmp, by_late = None, pd.DataFrame()
+    if "late" in m.columns and m["late"].notna().any():
+        lv = m["late"]
+        if lv.dtype == bool:
+            tc = np.where(lv.to_numpy(), 0, 1)        # 0 late, 1 on time
+        else:
+            t = lv.map({True: "late", False: "on_time"})
+            tc = np.where(t.eq("late").to_numpy(), 0, np.where(t.eq("on_time").to_numpy(), 1, -1))
+        # groupby on the labels: the groups seen, sorted ("late" < "on_time")
+        seen = np.flatnonzero(np.bincount(tc[tc >= 0], minlength=2))
+        code = np.full(3, -1)
+        code[seen] = np.arange(len(seen))
+        labels = pd.Index(np.array(["late", "on_time"])[seen], dtype="str", name="timing")
+        by_late = (table(code[tc], labels).set_index("timing").reindex(["on_time", "late"])
+                   .reset_index())
+        late, ontime = rating[tc == 0], rating[tc == 1]
+        if len(late) >= 2 and len(ontime) >= 2:
+            cmp = st.welch_test(late, ontime, alpha)
+    rho = spearmanr(*_small_ints(m["delivery_days"].to_numpy(), rating)) if len(m) > 2 else None
+    trend = ({"rho": float(rho.statistic), "p_value": float(rho.pvalue), "n": len(m)} if rho is not None
+             else {})
+    return RatingByDelivery(by_days, by_late, cmp, trend, len(m), int(unmatched))
+
+
+def _rating_by_delivery_frame(m: pd.DataFrame, unmatched: int, bins, alpha: float) -> RatingByDelivery:
+    """:func:`rating_by_delivery` of the matched reviews ``m`` (delivery_days >= 0) by
+    pandas' groupby: any ratings."""
+    from scipy.stats import spearmanr
+
+    m = m.copy()
     m["bin"] = pd.cut(m["delivery_days"], bins, right=True, include_lowest=True,
                       labels=_bin_labels(bins))
     m["_low"] = (m["rating"] <= 2).astype("float64")
@@ -347,7 +403,38 @@ def rating_by_delivery(orders: pd.DataFrame, reviews: pd.DataFrame, bins=BINS, *
     rho = spearmanr(m["delivery_days"], m["rating"]) if len(m) > 2 else None
     trend = ({"rho": float(rho.statistic), "p_value": float(rho.pvalue), "n": len(m)} if rho is not None
              else {})
-    return RatingByDelivery(by_days, by_late, cmp, trend, len(m), int(unmatched))
+    return RatingByDelivery(by_days, by_late, cmp, trend, len(m), unmatched)
+
+
+def _rating_groups(rating: np.ndarray, g: np.ndarray, index: pd.Index) -> pd.DataFrame:
+    """``groupby(g).agg(n=size, mean, sd=std, k_low=sum of rating <= 2)`` of whole-number
+    float ratings ``rating`` by group codes ``g`` (-1 = left out) into the groups of
+    ``index``: counts and exact sums by bincount, the SD pandas' own (its running SD
+    differs from a two-pass one in the last bits), on the codes as a Categorical (no
+    hashing)."""
+    ok = g >= 0
+    c, r = g[ok], rating[ok]
+    k = len(index)
+    n = np.bincount(c, minlength=k)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.bincount(c, weights=r, minlength=k) / n
+    sd = (pd.Series(r).groupby(pd.Categorical.from_codes(c, categories=np.arange(k)), observed=False)
+          .std().to_numpy())
+    k_low = np.bincount(c, weights=(r <= 2), minlength=k).astype("float64")
+    return pd.DataFrame({"n": n.astype("int64"), "mean": mean, "sd": sd, "k_low": k_low}, index=index)
+
+
+def _small_ints(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The float arrays as int16 when every value is a whole number that fits (ranks and
+    so Spearman's rho and p are the same: ranking only compares values, and numpy sorts
+    16-bit integers by radix, several times faster), else unchanged."""
+    out = []
+    for a in arrays:
+        if not (a.dtype == np.float64 and len(a) and np.isfinite(a).all()
+                and -32768 <= a.min() and a.max() <= 32767 and (a == np.round(a)).all()):
+            return arrays
+        out.append(a.astype(np.int16))
+    return tuple(out)
 
 
 # ---------------------------------------------------------------- repurchase
