@@ -69,12 +69,17 @@ class Lexicon:
     terms: dict           # folded term -> weight (for inspection and tests)
 
 
+def _find(keys: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(found mask, position in the sorted non-empty ``keys``) of each hash."""
+    pos = np.searchsorted(keys, h).clip(0, keys.size - 1)
+    return keys[pos] == h, pos
+
+
 def _lookup(keys: np.ndarray, values: np.ndarray, h: np.ndarray, default=0.0) -> tuple[np.ndarray, np.ndarray]:
     """Vectorized dict look-up: (found mask, value)."""
     if keys.size == 0:
         return np.zeros(h.size, bool), np.full(h.size, default, dtype=values.dtype)
-    pos = np.searchsorted(keys, h).clip(0, keys.size - 1)
-    found = keys[pos] == h
+    found, pos = _find(keys, h)
     return found, np.where(found, values[pos], default)
 
 
@@ -197,8 +202,13 @@ def contributions(b: hx.Batch, lex: Lexicon | None = None) -> dict[str, np.ndarr
         w[single] = v1[single]
         polar = (w != 0)
         # modifiers (not inside a matched phrase)
-        fm, kind = _lookup(lex.mod_keys, lex.mod_kind, h, default=0)
-        _, factor = _lookup(lex.mod_keys, lex.mod_factor, h, default=1.0)
+        if lex.mod_keys.size:   # one search for the kind and the factor
+            fm, mpos = _find(lex.mod_keys, h)
+            kind = np.where(fm, lex.mod_kind[mpos], 0)
+            factor = np.where(fm, lex.mod_factor[mpos], 1.0)
+        else:
+            fm, kind = _lookup(lex.mod_keys, lex.mod_kind, h, default=0)
+            _, factor = _lookup(lex.mod_keys, lex.mod_factor, h, default=1.0)
         kind = np.where(covered | polar, 0, kind)
         pre_neg = kind == 1
         post_neg = kind == 2
@@ -226,9 +236,11 @@ def contributions(b: hx.Batch, lex: Lexicon | None = None) -> dict[str, np.ndarr
     else:
         pos = neg = hits = ntok = np.zeros(nd)
     # emoji by code point (ignore variation selectors: they are not in the table)
-    ef, ev = _lookup(lex.emoji_cp, lex.emoji_w, b.cp)
-    idx = np.flatnonzero(ef)
-    emoji = np.bincount(b.doc[idx], weights=ev[idx], minlength=nd)
+    # only code points from the table's first one up are searched (letters, digits and
+    # spaces are below it: ~2.5 ms of searching 300k code points for 5,000 reviews)
+    cand = np.flatnonzero(b.cp >= lex.emoji_cp[0]) if lex.emoji_cp.size else np.zeros(0, np.int64)
+    ef, ev = _lookup(lex.emoji_cp, lex.emoji_w, b.cp[cand])
+    emoji = np.bincount(b.doc[cand[ef]], weights=ev[ef], minlength=nd)
     return {"pos": pos, "neg": neg, "emoji": emoji, "n_tok": ntok, "n_hits": hits}
 
 

@@ -189,7 +189,8 @@ def _features(folded: list[str], bits: int, chars: tuple[int, int] = (1, 5)) -> 
     cinv = 1 / np.sqrt(np.maximum(np.bincount(cd, minlength=n), 1))
     winv = 1 / np.sqrt(np.maximum(np.bincount(wd, minlength=n), 1))
     lexf = _lex_features(lx.contributions(b))
-    return _Feats(n, cd, hx.column(ch, bits), cinv, wd, hx.column(wh, bits), winv, lexf)
+    # (the char hashes are fresh arrays used only here: their columns are made in place)
+    return _Feats(n, cd, hx.column_inplace(ch, bits), cinv, wd, hx.column(wh, bits), winv, lexf)
 
 
 def _design(f: _Feats, bits: int):
@@ -229,8 +230,10 @@ class SentimentModel:
         out = np.zeros((len(folded), k))
         for s in range(0, len(folded), CHUNK):
             f = _features(folded[s:s + CHUNK], self.bits, self.chars)
+            gw = np.empty(len(f.char_col))   # each row's char weights, gathered into one buffer
             for j, w in enumerate(W):
-                z = np.bincount(f.char_doc, weights=w[f.char_col], minlength=f.n) * f.char_inv
+                np.take(w, f.char_col, out=gw, mode="clip")   # (columns < 2**bits; "raise" buffers)
+                z = np.bincount(f.char_doc, weights=gw, minlength=f.n) * f.char_inv
                 z += np.bincount(f.word_doc, weights=w[D + f.word_col], minlength=f.n) * f.word_inv
                 z += f.lex @ w[2 * D:]
                 out[s:s + f.n, j] = z + b[j]
