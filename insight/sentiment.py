@@ -312,6 +312,7 @@ def load_model(path) -> SentimentModel:
         model = SentimentModel(tuple(str(c) for c in z["classes"]), coef, z["intercept"],
                                int(z["bits"]), float(z["neutral_band"]), json.loads(str(z["meta"])), chars)
     model._scoring_weights()   # part of loading: a report loads its model once
+    lx.load()                  # (as are the lexicon tables its features use; kept per process)
     return model
 
 

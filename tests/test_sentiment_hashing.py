@@ -1,5 +1,6 @@
 """Text features of the sentiment model: char n-gram hashes written out from the formula,
-columns made in place, the lexicon's emoji and modifier look-ups."""
+columns made in place, the lexicon's emoji and modifier look-ups, and the lexicon tables
+loaded with a model."""
 from __future__ import annotations
 
 import dataclasses
@@ -75,3 +76,10 @@ def test_lexicon_emoji_and_modifiers_hand_computed():
     c = _contrib("خیلی خوب نیست 😍", bare)
     assert c["emoji"] == [0] and c["pos"] == [1.0] and c["neg"] == [0.0]
 
+
+def test_loading_a_model_loads_the_lexicon_tables(tmp_path):
+    m = S.SentimentModel(("negative", "positive"), np.ones((1, 8), np.float32), np.zeros(1), bits=1)
+    path = m.save(tmp_path / "m.npz")
+    lx.load.cache_clear()
+    S.load_model(path)
+    assert lx.load.cache_info().currsize == 1
