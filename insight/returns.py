@@ -100,7 +100,8 @@ def rates(orders: pd.DataFrame, returns: pd.DataFrame | None = None, by: str = "
         absent = (ro == -2) | (rp == -2)
         rk = np.sort((ro[~absent] + 1) * span + (rp[~absent] + 1))
         rk = rk[np.r_[True, rk[1:] != rk[:-1]]] if len(rk) else rk
-        n_ret = len(rk) + len(returns.loc[absent, ["order_id", "product_id"]].drop_duplicates())
+        n_ret = len(rk) + (len(returns.loc[absent, ["order_id", "product_id"]].drop_duplicates())
+                           if absent.any() else 0)
         # membership of each pair in the returned ones, checked only for the lines of
         # orders with a return (few): binary search in the sorted returned keys
         has = np.zeros(len(ou) + 1, bool)
@@ -118,18 +119,16 @@ def rates(orders: pd.DataFrame, returns: pd.DataFrame | None = None, by: str = "
         rows = np.arange(len(o))
         flag = status_is("backordered").astype("float64")
         unmatched = 0
-    # k and n per ``by`` value by bincount on its codes; the few groups then go through
-    # pandas' groupby so that they come out in its (sorted) order and dtypes
+    # k and n per ``by`` value by bincount on its codes; the few groups then come out in
+    # pandas' groupby order and dtypes
     bc, bu = fac(by)
     gb = bc[rows]
     ok = gb >= 0
     kg = np.bincount(gb[ok], weights=flag[ok], minlength=len(bu))
     ng = np.bincount(gb[ok], minlength=len(bu))
     seen = np.flatnonzero(ng > 0)
-    small = pd.DataFrame({by: pd.Series(bu.take(seen), copy=False).reset_index(drop=True),
-                          "_k": kg[seen], "_n": ng[seen].astype("int64")})
-    g = small.groupby(by, observed=True).agg(k=("_k", "sum"), n=("_n", "sum")).reset_index()
-    g["k"] = g["k"].astype("int64")
+    g = _group_table(by, pd.Series(bu.take(seen), copy=False).reset_index(drop=True), kg[seen],
+                     ng[seen].astype("int64"))
     g["rate"] = g["k"] / g["n"]
     g["ci_low"], g["ci_high"] = st.wilson_ci(g["k"], g["n"], alpha)
     if g.empty:
@@ -155,9 +154,35 @@ def rates(orders: pd.DataFrame, returns: pd.DataFrame | None = None, by: str = "
     g["limit95_low"], g["limit95_high"] = st.funnel_limits(p0, g["n"], 0.95)
     g["limit998_low"], g["limit998_high"] = st.funnel_limits(p0, g["n"], 0.998)
     g["flag"] = g["rate"] > g["limit998_high"]
-    g = g.sort_values(["shrunk", "n"], ascending=[False, False], kind="stable").reset_index(drop=True)
+    g = _by_shrunk(g)
     g.attrs.update(prior=prior, kind=kind, unmatched_returns=unmatched)
     return g
+
+
+def _group_table(by: str, keys: pd.Series, k: np.ndarray, n: np.ndarray) -> pd.DataFrame:
+    """``DataFrame({by: keys, "_k": k, "_n": n}).groupby(by).agg(k=sum, n=sum).reset_index()``
+    with ``k`` as int64, for distinct non-missing ``keys``: str and number keys are put in
+    their sort order directly (groupby's sorted groups; no groupby machinery for a few
+    thousand rows), other dtypes (categorical, ...) go through groupby."""
+    if len(keys) and by not in ("k", "n") and (isinstance(keys.dtype, pd.StringDtype)
+                                               or keys.dtype.kind in "iuf"):
+        order = np.asarray(keys.argsort(kind="stable"))
+        return pd.DataFrame({by: keys.take(order).reset_index(drop=True),
+                             "k": k[order].astype("int64"), "n": n[order]})
+    small = pd.DataFrame({by: keys, "_k": k, "_n": n})
+    g = small.groupby(by, observed=True).agg(k=("_k", "sum"), n=("_n", "sum")).reset_index()
+    g["k"] = g["k"].astype("int64")
+    return g
+
+
+def _by_shrunk(g: pd.DataFrame) -> pd.DataFrame:
+    """``g.sort_values(["shrunk", "n"], ascending=False, kind="stable")`` with a fresh
+    index: one lexsort of the negated keys when ``shrunk`` has no NaN (pandas' multi-key
+    sort builds a Categorical per key)."""
+    sh = g["shrunk"].to_numpy()
+    if sh.dtype == np.float64 and g["n"].dtype == np.int64 and not np.isnan(sh).any():
+        return g.take(np.lexsort((-g["n"].to_numpy(), -sh))).reset_index(drop=True)
+    return g.sort_values(["shrunk", "n"], ascending=[False, False], kind="stable").reset_index(drop=True)
 
 
 def reasons(returns: pd.DataFrame, by=None, *, column: str = "reason_code",
