@@ -119,8 +119,22 @@ def on_time(orders: pd.DataFrame, by=None, *, alpha: float = ALPHA) -> pd.DataFr
     """
     need(orders, ["promised_date", "delivered_date"], "orders")
     d = _numbers(orders, _groups(by))
+    if not _groups(by) and d["late"].dtype == bool:   # every order had a promise: count the flags
+        late = d["late"].to_numpy()
+        return _shares_all([len(late) - int(np.count_nonzero(late))], len(late), alpha)
     d["on_time"] = (~d["late"].astype("boolean")).astype("float64")
     return _share_table(d, "on_time", _groups(by), alpha)
+
+
+def _shares_all(k, n: int, alpha: float) -> pd.DataFrame:
+    """:func:`_share_table`'s rows without groups for counts ``k`` (one row each) out of
+    ``n``: ``k``, ``n`` (int64), ``value`` and its Wilson CI, built once from arrays."""
+    k = np.asarray(k, dtype=np.int64)
+    nn = np.full(len(k), n, dtype=np.int64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = k / nn
+    lo, hi = st.wilson_ci(k, nn, alpha)
+    return pd.DataFrame({"k": k, "n": nn, "value": value, "ci_low": lo, "ci_high": hi})
 
 
 def lateness(orders: pd.DataFrame, by=None, *, quantiles=(0.1, 0.25, 0.5, 0.75, 0.9),
@@ -166,7 +180,9 @@ def _lateness_all(x: np.ndarray, quantiles, alpha: float) -> pd.DataFrame:
     late = x > 0
     k_late = int(np.count_nonzero(late))
     mean = x.sum() / n
-    sd = pd.Series(x).groupby(np.zeros(n, dtype=np.intp)).std().iloc[0]
+    # one group given as Categorical codes: pandas' running SD without hashing a key
+    one = pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[0])
+    sd = pd.Series(x).groupby(one, observed=False).std().iloc[0]
     row = {"n": n, "mean": mean}
     row["mean_ci_low"], row["mean_ci_high"] = (v[0] for v in st.t_ci_arrays([mean], [sd], [n], alpha))
     for q, v in zip(quantiles, _pandas_quantiles(x, quantiles)):
@@ -181,15 +197,16 @@ def _lateness_all(x: np.ndarray, quantiles, alpha: float) -> pd.DataFrame:
 
 def _pandas_quantiles(x: np.ndarray, quantiles) -> np.ndarray:
     """``groupby(...).quantile(quantiles)`` (linear) of one group of non-NaN values ``x``
-    from a partition instead of pandas' full sort: pandas takes the order statistics
+    from the sorted values instead of pandas' groupby: pandas takes the order statistics
     ``v[i]``, ``v[i + 1]`` with ``i = int(q * (n - 1))`` and gives ``v[i] + (v[i + 1] -
-    v[i]) * frac``, ``frac = (q * (n - 1)) % 1`` (``v[i]`` when ``frac`` is 0)."""
+    v[i]) * frac``, ``frac = (q * (n - 1)) % 1`` (``v[i]`` when ``frac`` is 0).  numpy's
+    float sort (SIMD) is several times faster than a partition at ten positions."""
     q = np.asarray(quantiles, dtype="float64")
     pos = q * np.float64(len(x) - 1)
     i = pos.astype(np.int64)
     frac = pos % 1
     j = np.minimum(i + 1, len(x) - 1)
-    v = np.partition(x, np.unique(np.r_[i, j]))
+    v = np.sort(x)
     return np.where(frac == 0, v[i], v[i] + (v[j] - v[i]) * frac)
 
 
@@ -205,8 +222,11 @@ def delivery_days(orders: pd.DataFrame, by=None, *, alpha: float = ALPHA) -> pd.
     for key, g in parts:  # one row per group (few groups), vectorized inside
         key = key if isinstance(key, tuple) else (key,)
         x = g["delivery_days"].to_numpy()
-        m, med = st.mean_ci(x, alpha), st.quantile_ci(x, 0.5, alpha)
-        q25, q75, q90 = np.quantile(x, [0.25, 0.75, 0.9]) if x.size else (np.nan,) * 3
+        # the quantiles depend only on the values, not their order: numpy partitions a
+        # sorted array several times faster (the mean and SD keep the rows' order)
+        xs = np.sort(x)
+        m, med = st.mean_ci(x, alpha), st.quantile_ci(xs, 0.5, alpha)
+        q25, q75, q90 = np.quantile(xs, [0.25, 0.75, 0.9]) if x.size else (np.nan,) * 3
         rows.append(dict(zip(groups, key), n=m.n, mean=m.value, mean_ci_low=m.ci_low,
                          mean_ci_high=m.ci_high, median=med.value, median_ci_low=med.ci_low,
                          median_ci_high=med.ci_high, q25=q25, q75=q75, q90=q90))
@@ -224,7 +244,16 @@ def within_days(orders: pd.DataFrame, days=(1, 2), by=None, *, alpha: float = AL
         d = d.dropna(subset=["delivery_days", *groups])
     else:   # only the days: no copy of the other columns
         x = d["delivery_days"].to_numpy()
-        d = pd.DataFrame({"delivery_days": x[~np.isnan(x)]})
+        x = x[~np.isnan(x)]
+        days = list(days)
+        if days and all(type(day) is int for day in days):
+            # one count per threshold; the frame built once (int days: an int64 column)
+            t = _shares_all([np.count_nonzero(x <= day) for day in days], len(x), alpha)
+            t.insert(0, "days", np.array(days, dtype=np.int64))
+            t = t.rename(columns={"value": "share"})
+            t["expected_share"] = t["days"].map(QUOTED_EXPECTATIONS).astype("float64")
+            return t
+        d = pd.DataFrame({"delivery_days": x})
     frames = []
     for day in days:  # a handful of thresholds
         t = _share_table(d.assign(_w=(d["delivery_days"] <= day)), "_w", groups, alpha)

@@ -94,3 +94,33 @@ def test_shares_without_groups(orders):
     assert w.loc[1, ["k", "n"]].tolist() == [3, 6] and w.loc[2, ["k", "n"]].tolist() == [4, 6]
     g = _grouped(orders, D.within_days, days=(1, 2))
     pd.testing.assert_frame_equal(D.within_days(orders, days=(1, 2)), g, check_exact=True)
+
+
+def test_shares_counted_on_flags(orders):
+    # every order promised: late is a bool column and on_time counts the flags
+    o = orders[orders["promised_date"].notna()]
+    assert D.delivered(o)["late"].dtype == bool
+    r = D.on_time(o).iloc[0]
+    assert (r["k"], r["n"], r["value"]) == (5, 6, 5 / 6)          # o3 late
+    pd.testing.assert_frame_equal(D.on_time(o), _grouped(o, D.on_time), check_exact=True)
+    # thresholds that are not Python ints keep the frame path (their own column dtype)
+    for days in ((1, 2), (1.5, 3), (np.int64(1), 2), (0,)):
+        pd.testing.assert_frame_equal(D.within_days(orders, days=days),
+                                      _grouped(orders, D.within_days, days=days), check_exact=True)
+    w = D.within_days(orders, days=(0, 5))
+    assert w["days"].dtype == np.int64 and w["k"].tolist() == [0, 6] and w["n"].tolist() == [6, 6]
+    assert w["expected_share"].isna().all()
+    # no delivery days at all: one row per threshold, n = 0, NaN share and CI (as before)
+    w = D.within_days(orders.assign(order_date=pd.NaT))
+    assert w["k"].tolist() == [0, 0] and w["n"].tolist() == [0, 0] and w["n"].dtype == np.int64
+    assert w[["share", "ci_low", "ci_high"]].isna().all().all()
+
+
+def test_delivery_days_quantiles_from_sorted_days(orders):
+    r = D.delivery_days(orders).iloc[0]
+    # days 1 2 4 1 3 1 (o6 none): sorted 1 1 1 2 3 4; q25 at 1.25 -> 1, q75 at 3.75 -> 2 + .75,
+    # q90 at 4.5 -> 3.5; median at 2.5 -> 1.5
+    assert (r["n"], r["median"], r["q25"], r["q75"], r["q90"]) == (6, 1.5, 1.0, 2.75, 3.5)
+    assert r["mean"] == 2.0
+    pd.testing.assert_frame_equal(D.delivery_days(orders), _grouped(orders, D.delivery_days),
+                                  check_exact=True)
