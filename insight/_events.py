@@ -716,39 +716,104 @@ def _delivered(orders: pd.DataFrame, extra: tuple):
 
 
 def _timeline(orders: pd.DataFrame):
-    """Every order line's (customer, order time) as one sorted int64 key
+    """The customers' distinct (customer, order time) pairs as one sorted int64 key
     ``customer code * R + rank of the time among the distinct order times`` (lines
-    without customer or date left out), with those distinct times ``ut`` and ``R =
-    len(ut) + 1``.  Per orders frame, cached: each "next order" search is then two
-    binary searches."""
+    without customer or date left out), with those distinct times ``ut``, ``R = len(ut)
+    + 1``, each customer's first position in the keys ``start`` (customer code ``c``'s
+    keys are ``start[c]:start[c + 1]``), the keys' time ranks ``kr`` (with one spare
+    rank ``R`` at the end; ``ut`` has two NaT after the times, so ``ut[R]`` is NaT) and
+    ``days``: when every order time is a midnight (dates), ``(d0, le)`` with ``le[d -
+    d0]`` the number of times on or before day number ``d``, else None.  Per orders
+    frame, cached."""
     def build():
-        cc, _ = codes(orders, "customer_id")
+        cc, cu = codes(orders, "customer_id")
         ot = ns_int(orders["order_date"])
         keep = (cc >= 0) & (ot != _NAT)
         oc, ot = cc[keep], ot[keep]
-        st = np.sort(ot)
-        ut = st[np.r_[True, st[1:] != st[:-1]]] if len(st) else st
+        ut, rank, days = _time_ranks(ot)
         r = np.int64(len(ut) + 1)
-        return np.sort(oc * r + np.searchsorted(ut, ot)), ut, r
+        # one key per (customer, time): the lines of an order repeat theirs, next to
+        # each other, so most repeats go before the sort
+        key = oc * r + rank
+        key = np.sort(key[_changes(key)])
+        key = key[_changes(key)]
+        start = np.zeros(len(cu) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(key // r, minlength=len(cu)), out=start[1:])
+        kr = np.append(key % r, r)
+        ut = np.append(ut, [_NAT, _NAT])
+        for a in (key, ut, start, kr, *(days or ())):
+            if isinstance(a, np.ndarray):
+                a.setflags(write=False)
+        return key, ut, r, start, kr, days
     return _per_frame(orders, "timeline", ["customer_id", "order_date"], build)
+
+
+_DAY_NS = 86_400 * 10**9
+
+
+def _changes(a: np.ndarray) -> np.ndarray:
+    """Rows of ``a`` that differ from the row before (the first row counts)."""
+    m = np.empty(len(a), dtype=bool)
+    if len(a):
+        m[0] = True
+        np.not_equal(a[1:], a[:-1], out=m[1:])
+    return m
+
+
+def _time_ranks(t: np.ndarray):
+    """``(ut, rank, days)``: the sorted distinct int64 ns times ``ut`` of ``t`` (no NaT),
+    each time's position in them, and ``days`` as :func:`_timeline` describes it.  Dates
+    (every time a midnight, over a modest span of days) are counted per day number: no
+    sort and no binary search."""
+    if len(t):
+        d = t // _DAY_NS
+        if (d * _DAY_NS == t).all():
+            d0 = int(d.min())
+            span = int(d.max()) - d0 + 1
+            if span <= max(4 * len(t), 1 << 16):
+                d -= d0
+                le = np.cumsum(np.bincount(d, minlength=span) > 0)
+                ut = (np.flatnonzero(np.diff(le, prepend=0)) + d0) * _DAY_NS
+                return ut, le[d] - 1, (d0, le)
+    st = np.sort(t)
+    ut = st[_changes(st)]
+    return ut, np.searchsorted(ut, t), None
 
 
 def next_order_after(orders: pd.DataFrame, cust: np.ndarray, at: np.ndarray) -> np.ndarray:
     """int64 ns time of each customer's first order placed strictly after ``at`` (int64
     ns), NaT (int64 min) when none; ``cust`` = customer codes of ``codes(orders,
     "customer_id")`` (-1 = unknown customer, gets NaT, as does a NaT ``at``)."""
-    key, ut, r = _timeline(orders)
+    key, ut, r, start, kr, days = _timeline(orders)
     nxt = np.full(len(at), _NAT, dtype=np.int64)
     look = np.flatnonzero((cust >= 0) & (at != _NAT))
     if len(look) and len(key):
         c = cust[look]
-        # first key >= (customer, first time rank after ``at``): that customer's next
-        # order, unless the search ran into the next customer's block
-        pos = np.searchsorted(key, c * r + np.searchsorted(ut, at[look], side="right"))
-        hit = pos < len(key)
-        hit[hit] = key[pos[hit]] // r == c[hit]
-        nxt[look[hit]] = ut[key[pos[hit]] % r]
+        # ranks of the first times after ``at`` (= how many are on or before it)
+        if days is not None:   # dates: count by ``at``'s day number (floored)
+            d = at[look] // _DAY_NS - days[0]
+            ra = np.where(d < 0, 0, days[1][np.clip(d, 0, len(days[1]) - 1)])
+        else:
+            ra = np.searchsorted(ut[:-2], at[look], side="right")
+        # walk each customer's (few) times from the first while they are not after
+        # ``at``: a handful of gathers instead of a binary search over all the keys
+        p, end = start[c], start[c + 1]
+        act = np.flatnonzero((p < end) & (kr[p] < ra))
+        for _ in range(_WALK):
+            if not len(act):
+                break
+            p[act] += 1
+            pa = p[act]
+            act = act[(pa < end[act]) & (kr[pa] < ra[act])]
+        else:   # long histories left: the first key >= (customer, rank) by binary search
+            p[act] = np.searchsorted(key, c[act] * r + ra[act])
+        p[p >= end] = len(key)             # none after ``at``: the spare rank, NaT
+        nxt[look] = ut[kr[p]]
     return nxt
+
+
+#: steps of next_order_after's walk before the binary search takes over
+_WALK = 8
 
 
 def repurchase_flags(orders: pd.DataFrame, at: np.ndarray, nxt: np.ndarray, window_days: float,

@@ -285,3 +285,81 @@ def test_cache_callbacks_survive_interpreter_exit(monkeypatch):
     del o
     gc.collect()
     assert seen == []
+
+
+def _next_after_brute(orders, cust, at):
+    """Each query's next order time strictly after ``at``, by a scan of the lines."""
+    cc, _ = E.codes(orders, "customer_id")
+    t = E.ns_int(orders["order_date"])
+    out = []
+    for c, a in zip(cust, at):
+        if c < 0 or a == E._NAT:
+            out.append(E._NAT)
+            continue
+        later = t[(cc == c) & (t != E._NAT) & (t > a)]
+        out.append(later.min() if len(later) else E._NAT)
+    return np.array(out, dtype=np.int64)
+
+
+def test_next_order_after_walk_and_long_histories():
+    # c0 has 20 orders (more than the walk's steps: the binary search finishes), c1 one,
+    # c2 only undated lines, c3 orders on repeated dates (several lines per time)
+    rng = np.random.default_rng(4)
+    days = np.r_[np.arange(20) * 3, [5], [np.nan] * 2, [1, 1, 4, 4, 4, 9]]
+    orders = pd.DataFrame({
+        "order_id": [f"o{i}" for i in range(len(days))],
+        "customer_id": ["c0"] * 20 + ["c1"] + ["c2"] * 2 + ["c3"] * 6,
+        "order_date": pd.Timestamp("2024-01-01") + pd.to_timedelta(days, unit="D")})
+    orders = orders.sample(frac=1, random_state=1).reset_index(drop=True)   # lines in any order
+    cu = E.codes(orders, "customer_id")[1].tolist()
+    code = {c: cu.index(c) for c in ("c0", "c1", "c2", "c3")}
+    base = pd.Timestamp("2024-01-01").value
+    day = 86_400 * 10**9
+    cust = np.array([code["c0"]] * 6 + [code["c1"], code["c1"], code["c2"], code["c3"], code["c3"],
+                     code["c3"], -1, code["c0"]], dtype=np.int64)
+    at = base + day * np.array([-1, 0, 2, 30, 56, 57, 4, 5, 0, 1, 3, 9, 0, 0], dtype=np.int64)
+    at[-1] = E._NAT
+    got = E.next_order_after(orders, cust, at)
+    want_days = [0, 3, 3, 33, 57, None, 5, None, None, 4, 4, None, None, None]
+    assert got.tolist() == [E._NAT if d is None else base + d * day for d in want_days]
+    assert got.tolist() == _next_after_brute(orders, cust, at).tolist()
+    # random queries, every customer, times around their orders
+    q = rng.integers(-1, 4, 300)
+    qa = base + rng.integers(-2, 62, 300) * day + rng.integers(0, 2, 300) * (day // 2)
+    assert E.next_order_after(orders, q, qa).tolist() == _next_after_brute(orders, q, qa).tolist()
+
+
+def test_time_ranks_dates_and_times():
+    day = 86_400 * 10**9
+    # dates (midnights), some before 1970 and repeated: counted per day number
+    t = np.array([3, -2, 3, 0, 10, -2], dtype=np.int64) * day
+    ut, rank, days = E._time_ranks(t)
+    assert ut.tolist() == [-2 * day, 0, 3 * day, 10 * day] and rank.tolist() == [2, 0, 2, 1, 3, 0]
+    d0, le = days
+    assert d0 == -2 and le.tolist() == [1, 1, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 4]
+    # a time of day anywhere: sorted distinct times and a binary search, no day table
+    t2 = np.r_[t, [day + 5]]
+    ut2, rank2, days2 = E._time_ranks(t2)
+    assert days2 is None and ut2.tolist() == sorted(set(t2.tolist()))
+    assert (ut2[rank2] == t2).all()
+    # dates too far apart for a day table: the general path
+    far = np.array([0, 10**5], dtype=np.int64) * day
+    assert E._time_ranks(far)[2] is None and E._time_ranks(far)[1].tolist() == [0, 1]
+    assert E._time_ranks(np.zeros(0, np.int64))[0].tolist() == []
+
+
+def test_next_order_after_with_times_of_day():
+    # order times with a time of day: the general rank path gives the same answers
+    rng = np.random.default_rng(8)
+    n = 400
+    orders = pd.DataFrame({
+        "order_id": [f"o{i}" for i in range(n)],
+        "customer_id": [f"c{i}" for i in rng.integers(0, 40, n)],
+        "order_date": pd.Timestamp("1969-12-20") + pd.to_timedelta(rng.integers(0, 60 * 24, n) * 60, unit="s")})
+    q = rng.integers(-1, 40, 500)
+    at = pd.Timestamp("1969-12-19").value + rng.integers(0, 62 * 86_400, 500) * 10**9
+    assert E._timeline(orders)[5] is None
+    assert E.next_order_after(orders, q, at).tolist() == _next_after_brute(orders, q, at).tolist()
+    dates = orders.assign(order_date=orders["order_date"].dt.normalize())
+    assert E._timeline(dates)[5] is not None
+    assert E.next_order_after(dates, q, at).tolist() == _next_after_brute(dates, q, at).tolist()
