@@ -40,9 +40,34 @@ def _pairs(o: pd.DataFrame, fac, status_is):
     oc, _ = fac("order_id")
     pc, pu = fac("product_id")
     span = np.int64(len(pu) + 2)
-    lk = (oc[kept] + 1) * span + (pc[kept] + 1)
-    first = first_of_each(lk)
+    ok = oc[kept]
+    lk = (ok + 1) * span + (pc[kept] + 1)
+    first = _first_in_blocks(ok, lk)
+    if first is None:
+        first = first_of_each(lk)
     return kept[first], lk[first], span
+
+
+def _first_in_blocks(g: np.ndarray, keys: np.ndarray, max_lag: int = 16) -> np.ndarray | None:
+    """``first_of_each(keys)`` when equal keys can only occur within a run of equal,
+    non-decreasing ``g`` (the lines of an order, listed together): each line is compared
+    with the lines before it in its run, lag by lag (runs are short: a few gathers, no
+    sort of all keys).  None when ``g`` decreases somewhere or a run is longer than
+    ``max_lag`` + 1 lines."""
+    n = len(g)
+    if n == 0 or (g[1:] < g[:-1]).any():
+        return None
+    start = np.empty(n, dtype=bool)              # a run starts here
+    start[0] = True
+    np.not_equal(g[1:], g[:-1], out=start[1:])
+    dup = np.zeros(n, dtype=bool)
+    cand = np.flatnonzero(~start)                # lines with j or more lines before them in the run
+    for j in range(1, max_lag + 1):
+        if not len(cand):
+            return np.flatnonzero(~dup)
+        dup[cand[keys[cand] == keys[cand - j]]] = True
+        cand = cand[~start[cand - j]]
+    return None if len(cand) else np.flatnonzero(~dup)
 
 
 def rates(orders: pd.DataFrame, returns: pd.DataFrame | None = None, by: str = "product_id", *,

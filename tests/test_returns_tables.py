@@ -50,3 +50,22 @@ def test_by_shrunk_like_sort_values():
                                                                  kind="stable").reset_index(drop=True))
     g.loc[2, "shrunk"] = np.nan                     # NaN: sort_values itself (NaN last)
     assert R._by_shrunk(g)["product_id"].tolist()[-1] == "c"
+
+
+def test_first_in_blocks_like_first_of_each():
+    from insight._events import first_of_each
+
+    # runs of g: [0 0 0] [1 1] [3 3 3 3]; keys repeat within runs only
+    g = np.array([0, 0, 0, 1, 1, 3, 3, 3, 3])
+    keys = np.array([10, 11, 10, 20, 20, 30, 31, 31, 30])
+    assert R._first_in_blocks(g, keys).tolist() == [0, 1, 3, 5, 6]
+    rng = np.random.default_rng(6)
+    for _ in range(20):
+        g = np.sort(rng.integers(0, 300, 1000))
+        keys = g * 1000 + rng.integers(0, 4, 1000)
+        assert R._first_in_blocks(g, keys).tolist() == first_of_each(keys).tolist()
+    assert R._first_in_blocks(np.array([1, 0]), np.array([5, 6])) is None          # g decreases
+    long = np.zeros(30, np.int64)
+    assert R._first_in_blocks(long, np.arange(30) % 3) is None                     # run > 17 lines
+    assert R._first_in_blocks(long, np.arange(30) % 3, max_lag=29).tolist() == [0, 1, 2]
+    assert R._first_in_blocks(np.zeros(0, np.int64), np.zeros(0, np.int64)) is None
