@@ -136,21 +136,21 @@ def rates(orders: pd.DataFrame, returns: pd.DataFrame | None = None, by: str = "
         if len(rk):
             at = np.minimum(np.searchsorted(rk, lk[cand]), len(rk) - 1)
             hit[cand] = rk[at] == lk[cand]
-        flag = hit.astype("float64")
-        unmatched = n_ret - int(hit.sum())
+        unmatched = n_ret - int(np.count_nonzero(hit))
     else:
         if "status" not in o.columns:
             raise KeyError("orders: status is needed for backorder rates")
         rows = np.arange(len(o))
-        flag = status_is("backordered").astype("float64")
+        hit = status_is("backordered")
         unmatched = 0
     # k and n per ``by`` value by bincount on its codes; the few groups then come out in
     # pandas' groupby order and dtypes
     bc, bu = fac(by)
     gb = bc[rows]
     ok = gb >= 0
-    kg = np.bincount(gb[ok], weights=flag[ok], minlength=len(bu))
-    ng = np.bincount(gb[ok], minlength=len(bu))
+    # k: the flagged lines counted (as the float sums of 0/1 flags were), only those gathered
+    kg = np.bincount(gb[hit & ok], minlength=len(bu)).astype("float64")
+    ng = np.bincount(gb if ok.all() else gb[ok], minlength=len(bu))
     seen = np.flatnonzero(ng > 0)
     g = _group_table(by, pd.Series(bu.take(seen), copy=False).reset_index(drop=True), kg[seen],
                      ng[seen].astype("int64"))
