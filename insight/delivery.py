@@ -315,15 +315,15 @@ def _reviews_with_orders(orders: pd.DataFrame, reviews: pd.DataFrame, match_days
         # ids matched once per orders frame), then that order's row among the delivered ones
         num = _numbers(orders, [])
         _, oids = codes(orders, "order_id")
-        row_of = np.full(len(oids) + 1, -1, dtype=np.int64)
-        row_of[delivered_order_rows(orders)] = np.arange(len(num))
-        r = row_of[lookup_codes(reviews, "order_id", oids)]
-        hit = r >= 0
-        take = np.flatnonzero(has_oid & hit)
-        a = pd.DataFrame({"rating": reviews["rating"].take(take).reset_index(drop=True)})
-        for c in ("delivery_days", "late", "lateness_days"):
-            if c in num.columns:
-                a[c] = num[c].take(r[take]).reset_index(drop=True)
+        r = _delivered_row_of(orders)[lookup_codes(reviews, "order_id", oids)]
+        take = np.flatnonzero(has_oid & (r >= 0))
+        at = r[take]
+        # one frame from the taken columns (float/bool ones as arrays, others as Series
+        # to keep their dtype)
+        a = pd.DataFrame({c: (v.to_numpy()[i] if isinstance(v.dtype, np.dtype) and v.dtype.kind in "fb" else v.take(i).reset_index(drop=True))
+                          for c, v, i in [("rating", reviews["rating"], take),
+                                          *((c, num[c], at) for c in ("delivery_days", "late", "lateness_days")
+                                            if c in num.columns)]})
     b = pd.DataFrame()
     rest = rated & ~has_oid
     if rest.any() and "customer_id" in reviews.columns and reviews["customer_id"][rest].notna().any():
@@ -341,6 +341,18 @@ def _reviews_with_orders(orders: pd.DataFrame, reviews: pd.DataFrame, match_days
         b = b[[c for c in ("rating", "delivery_days", "late", "lateness_days") if c in b.columns]]
     m = pd.concat([a, b], ignore_index=True)
     return m, n_rated - len(m)
+
+
+def _delivered_row_of(orders: pd.DataFrame) -> np.ndarray:
+    """Each order code's row among the delivered orders (``delivered_order_rows``), -1
+    when not delivered, with a spare -1 at the end (for code -1).  Cached per frame."""
+    def build():
+        rows = delivered_order_rows(orders)
+        row_of = np.full(len(codes(orders, "order_id")[1]) + 1, -1, dtype=np.int64)
+        row_of[rows] = np.arange(len(rows))
+        row_of.setflags(write=False)
+        return row_of
+    return _per_frame(orders, "delivery.row_of", [c for c in _ORDER_COLS if c != "customer_id"], build)
 
 
 def rating_by_delivery(orders: pd.DataFrame, reviews: pd.DataFrame, bins=BINS, *,
@@ -362,7 +374,7 @@ def rating_by_delivery(orders: pd.DataFrame, reviews: pd.DataFrame, bins=BINS, *
     if not (rating.dtype == np.float64 and len(rating) and np.isfinite(rating).all()
             and (rating == np.round(rating)).all() and np.abs(rating).max() * len(rating) < 2.0**53):
         return _rating_by_delivery_frame(m, int(unmatched), bins, alpha)
-    cut = pd.cut(m["delivery_days"], bins, right=True, include_lowest=True, labels=_bin_labels(bins))
+    cut = _cut_days(m["delivery_days"].to_numpy(), bins)
 
     def table(g, index):
         """The rating table of groups ``index`` (codes ``g``, -1 = none), as
@@ -375,8 +387,8 @@ def rating_by_delivery(orders: pd.DataFrame, reviews: pd.DataFrame, bins=BINS, *
         return agg.drop(columns="sd").reset_index()
 
     # groupby on a categorical (observed=False): every category, in order
-    by_days = table(np.asarray(cut.cat.codes, dtype=np.int64),
-                    pd.CategoricalIndex(cut.cat.categories, dtype=cut.dtype, name="bin"))
+    by_days = table(np.asarray(cut.codes, dtype=np.int64),
+                    pd.CategoricalIndex(cut.categories, dtype=cut.dtype, name="bin"))
     cmp, by_late = None, pd.DataFrame()
     if "late" in m.columns and m["late"].notna().any():
         lv = m["late"]
@@ -435,6 +447,21 @@ def _rating_by_delivery_frame(m: pd.DataFrame, unmatched: int, bins, alpha: floa
     return RatingByDelivery(by_days, by_late, cmp, trend, len(m), unmatched)
 
 
+def _cut_days(x: np.ndarray, bins) -> pd.Categorical:
+    """``pd.cut(x, bins, right=True, include_lowest=True, labels=_bin_labels(bins))`` of
+    the days ``x`` (>= 0).  Whole days over a modest range are cut once per distinct day
+    (each value's bin depends only on the value) and the codes gathered."""
+    labels = _bin_labels(bins)
+    with np.errstate(invalid="ignore"):
+        xi = x.astype(np.int64)
+    top = int(xi.max()) if len(xi) else 0
+    if not len(x) or top > 4 * len(x) + 1024 or xi.min() < 0 or not (xi == x).all():
+        return pd.Categorical(pd.cut(x, bins, right=True, include_lowest=True, labels=labels))
+    per_day = pd.cut(np.arange(top + 1, dtype=np.float64), bins, right=True, include_lowest=True,
+                     labels=labels)
+    return pd.Categorical.from_codes(np.asarray(per_day.codes)[xi], dtype=per_day.dtype)
+
+
 def _rating_groups(rating: np.ndarray, g: np.ndarray, index: pd.Index) -> pd.DataFrame:
     """``groupby(g).agg(n=size, mean, sd=std, k_low=sum of rating <= 2)`` of whole-number
     float ratings ``rating`` by group codes ``g`` (-1 = left out) into the groups of
@@ -459,10 +486,13 @@ def _small_ints(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
     16-bit integers by radix, several times faster), else unchanged."""
     out = []
     for a in arrays:
-        if not (a.dtype == np.float64 and len(a) and np.isfinite(a).all()
-                and -32768 <= a.min() and a.max() <= 32767 and (a == np.round(a)).all()):
+        if a.dtype != np.float64 or not len(a):
             return arrays
-        out.append(a.astype(np.int16))
+        with np.errstate(invalid="ignore"):   # NaN and out-of-range values do not come back
+            ai = a.astype(np.int16)
+        if not (ai == a).all():
+            return arrays
+        out.append(ai)
     return tuple(out)
 
 

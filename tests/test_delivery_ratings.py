@@ -110,3 +110,22 @@ def test_small_ints():
         assert a is x and b is bad                              # left as they are
     r = np.random.default_rng(1).integers(0, 30, (2, 5000)).astype(float)
     assert spearmanr(*D._small_ints(*r)) == spearmanr(*r)
+
+
+def test_cut_days_like_pd_cut():
+    labels_of = D._bin_labels
+    rng = np.random.default_rng(9)
+    xs = [np.array([0.0, 1.0, 2.0, 3.0, 5.0, 8.0, 0.0, 40.0]),      # whole days: cut per day
+          rng.integers(0, 30, 1000).astype(float),
+          np.array([0.0, 0.5, 1.5, 7.25]),                           # not whole: pd.cut itself
+          np.array([0.0, 1e7]),                                      # too wide a range
+          np.zeros(0)]
+    for x in xs:
+        for bins in (list(D.BINS), [0, 1, 2], [0, 3, 10, 20]):
+            want = pd.cut(x, bins, right=True, include_lowest=True, labels=labels_of(bins))
+            got = D._cut_days(x, bins)
+            assert got.dtype == want.dtype and np.asarray(got.codes).tolist() == np.asarray(want.codes).tolist()
+    got = D._cut_days(np.array([0.0, 1.0, 2.0, 3.0, 5.0, 8.0]), list(D.BINS))
+    assert list(got.astype(str)) == ["0–1", "0–1", "2", "3", "4–5", "8+"]
+    with pytest.raises(ValueError):                                  # bins are checked as pd.cut does
+        D._cut_days(np.array([1.0, 2.0]), [0, 2, 1])
