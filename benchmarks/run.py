@@ -292,6 +292,33 @@ def prepare_ids(ds) -> dict:
             "peak_rss_mb": round(rss_mb(), 1), "kind": "tabular"}
 
 
+def _prepare_child(conn) -> None:
+    conn.send(prepare_ids(DATA["ds"]))
+    conn.close()
+
+
+def prepare_best_of(ds, repeat: int) -> dict:
+    """``prepare_ids`` timed ``repeat`` times, like every stage: ``repeat - 1`` times in
+    forks of the parent (whose caches are still cold), then in the parent itself, whose
+    warm caches the stages' forks inherit; the fastest is reported."""
+    ctx = mp.get_context("fork")
+    runs = []
+    for _ in range(max(1, repeat) - 1):
+        r, w = ctx.Pipe(duplex=False)
+        p = ctx.Process(target=_prepare_child, args=(w,))
+        p.start()
+        w.close()
+        if r.poll(1800):
+            runs.append(r.recv())
+        p.join(5)
+    runs.append(prepare_ids(ds))
+    best = dict(min(runs, key=lambda x: x["seconds"]))
+    best["peak_rss_mb"] = max(x["peak_rss_mb"] for x in runs)
+    if len(runs) > 1:
+        best["seconds_all"] = [x["seconds"] for x in runs]
+    return best
+
+
 def run_stage(name: str, timeout: float = 1800) -> dict:
     ctx = mp.get_context("fork")
     r, w = ctx.Pipe(duplex=False)
@@ -387,7 +414,7 @@ def run_size(order_lines: int, seed: int, data_root: Path, stages: list[str], lo
     out: dict = {"order_lines": len(ds.orders), "rows": ds.counts(), "generator": gen,
                  "read_s": round(read_s, 4), "stages": {}, "peak_rss_mb": round(rss_mb(), 1)}
     if any(STAGES[n][0] == "tabular" and n != "load_validate" for n in stages):
-        out["stages"]["prepare"] = prepare_ids(ds)
+        out["stages"]["prepare"] = prepare_best_of(ds, repeat)
         log(f"  {order_lines:>9,} {'prepare':<20} ok       {out['stages']['prepare']['seconds']:>8.2f}s")
     for name in stages:
         res = best_of(name, repeat)

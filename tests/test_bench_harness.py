@@ -32,6 +32,8 @@ def test_harness_runs_tiny(tmp_path):
     # best of two runs: the reported seconds are the smaller of the two kept
     rfm = res["stages"]["rfm"]
     assert len(rfm["seconds_all"]) == 2 and rfm["seconds"] == min(rfm["seconds_all"])
+    prep = res["stages"]["prepare"]   # best of two as well: one in a fork, one in the parent
+    assert len(prep["seconds_all"]) == 2 and prep["seconds"] == min(prep["seconds_all"])
     assert res["peak_rss_mb"] >= max(s["peak_rss_mb"] for s in res["stages"].values())
     # the same tabular stages in one report process (load, prepare, then each analysis):
     # tabular_s is the sum of each step's best run there; the isolated forks' sum is kept too
