@@ -270,3 +270,15 @@ def test_fold_keeps_one_row_per_text_when_neighbours_fold_to_empty():
     assert len(se.fold(texts)) == 5
     out = se.predict(texts)
     assert len(out) == 5 and out.loc[3, "label"] == "negative"
+
+
+def test_fold_batches_give_the_same_predictions(monkeypatch):
+    # _prepare folds FOLD_BATCH texts at a time (bounds memory); each text's fold is its own,
+    # so batches of 3 must give exactly what one batch gives (repeats, ZWNJ, Arabic letters, empty)
+    from insight import sentiment as S
+    texts = pd.Series(["خيلي خوبببب بود", "", "بد بود!!!", "كيفيت عالي", "نه\u200cخوب", None,
+                       "ارسال دیر بود", "😍😍😍", "معمولی", "  سلام  ", "۱۲۳ تومان"])
+    whole = S.predict(texts)
+    monkeypatch.setattr(S, "FOLD_BATCH", 3)
+    assert S._prepare(["a", "b", "c", "d"]) == S.fold(["a", "b", "c", "d"])
+    pd.testing.assert_frame_equal(S.predict(texts), whole, check_exact=True)
