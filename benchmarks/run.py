@@ -425,7 +425,9 @@ def run_size(order_lines: int, seed: int, data_root: Path, stages: list[str], lo
     if tabular:
         import report_process
 
-        rp = report_process.measure(folder, tabular, repeat=repeat)
+        # best of 5 or more processes, as for the read: a whole process is short and the
+        # first allocations of a fresh one vary most (seen: 1.5-2.8 s totals at 1M lines)
+        rp = report_process.measure(folder, tabular, repeat=max(repeat, 5))
         out["report_process"] = rp
         if rp["status"] == "ok":
             log(f"  {order_lines:>9,} {'report process':<20} ok       {rp['total_s']:>8.2f}s "

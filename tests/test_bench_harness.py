@@ -38,10 +38,10 @@ def test_harness_runs_tiny(tmp_path):
     # the same tabular stages in one report process (load, prepare, then each analysis):
     # tabular_s is the sum of each step's best run there; the isolated forks' sum is kept too
     rp = res["report_process"]
-    assert rp["status"] == "ok" and rp["repeat"] == 2
+    assert rp["status"] == "ok" and rp["repeat"] == 5   # best of >= 5 processes, like the read
     tabular = [n for n, st in res["stages"].items() if st.get("kind") == "tabular" and n != "prepare"]
     assert set(rp["stages"]) == {"prepare", *tabular}
-    assert all(len(st["seconds_all"]) == 2 and st["seconds"] == min(st["seconds_all"]) for st in rp["stages"].values())
+    assert all(len(st["seconds_all"]) == 5 and st["seconds"] == min(st["seconds_all"]) for st in rp["stages"].values())
     assert res["tabular_s"] == rp["total_s"] == round(sum(st["seconds"] for st in rp["stages"].values()), 4)
     assert res["tabular_isolated_s"] > 0 and "tabular_isolated_over_read" in res["ratios"]
     assert res["peak_rss_mb"] >= rp["peak_rss_mb"]
