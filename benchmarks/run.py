@@ -429,6 +429,7 @@ def run_size(order_lines: int, seed: int, data_root: Path, stages: list[str], lo
         # first allocations of a fresh one vary most (seen: 1.5-2.8 s totals at 1M lines)
         rp = report_process.measure(folder, tabular, repeat=max(repeat, 5))
         out["report_process"] = rp
+        out["read_fresh"] = report_process.fresh_read(folder, repeat=max(repeat, 5))
         if rp["status"] == "ok":
             log(f"  {order_lines:>9,} {'report process':<20} ok       {rp['total_s']:>8.2f}s "
                 f"{rp['peak_rss_mb']:>8.0f} MB  (load, prepare and {len(tabular) - 1} stages in one process)")
@@ -456,6 +457,9 @@ def summarize(out: dict) -> dict:
     ratios = dict(out.get("ratios") or {})
     ratios["tabular_over_read"] = round(out["tabular_s"] / read_s, 2) if read_s else None
     ratios["tabular_isolated_over_read"] = round(out["tabular_isolated_s"] / read_s, 2) if read_s else None
+    fr = (out.get("read_fresh") or {})
+    if fr.get("status") == "ok" and fr["seconds"] > 0:   # both in fresh interpreters (report_process.py)
+        ratios["tabular_over_fresh_read"] = round(out["tabular_s"] / fr["seconds"], 2)
     if st.get("normalize_20k", {}).get("status") == "ok" and st.get("hazm_loop_20k", {}).get("status") == "ok":
         # speed-up of insight's normalizer over a hazm Normalizer loop on the same texts (target >= 10)
         ratios["normalize_over_hazm"] = round(st["hazm_loop_20k"]["seconds"] / st["normalize_20k"]["seconds"], 2)

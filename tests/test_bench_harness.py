@@ -45,6 +45,10 @@ def test_harness_runs_tiny(tmp_path):
     assert res["tabular_s"] == rp["total_s"] == round(sum(st["seconds"] for st in rp["stages"].values()), 4)
     assert res["tabular_isolated_s"] > 0 and "tabular_isolated_over_read" in res["ratios"]
     assert res["peak_rss_mb"] >= rp["peak_rss_mb"]
+    # the same read in fresh interpreters, the report process's conditions
+    fr = res["read_fresh"]
+    assert fr["status"] == "ok" and fr["seconds"] == min(fr["seconds_all"]) and len(fr["seconds_all"]) == 5
+    assert res["ratios"]["tabular_over_fresh_read"] == round(res["tabular_s"] / fr["seconds"], 2)
     # the README's tables are printed from the result file
     t = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "tables.py"), str(files[0])],
                        capture_output=True, text=True, timeout=60)
