@@ -85,12 +85,22 @@ def child(folder: Path, stages: list[str]) -> dict:
     return {"stages": out, "peak_rss_mb": round(_rss_mb(), 1)}
 
 
-def measure(folder: Path, stages: list[str], repeat: int = 3, timeout: float = 1800) -> dict:
+def measure(folder: Path, stages: list[str], repeat: int = 3, timeout: float = 1800,
+            with_read: bool = False) -> dict:
     """``child`` run ``repeat`` times, each in a fresh interpreter; per stage the fastest
     seconds (``seconds_all`` keeps every run) and the largest RSS after it.  ``total_s``:
-    the sum of the fastest times (``totals_all``: each run's own total)."""
-    runs = []
+    the sum of the fastest times (``totals_all``: each run's own total).
+
+    ``with_read``: before each process, :func:`fresh_read` once, so the two interleave and
+    sample the same moments of a machine whose speed drifts; adds ``read_fresh`` (best
+    of the reads) and ``paired_ratios`` (each process's total over the read just before it)."""
+    runs, reads = [], []
     for _ in range(max(1, repeat)):
+        if with_read:
+            r = fresh_read(folder, repeat=1, timeout=timeout)
+            if r["status"] != "ok":
+                return r
+            reads.append(r["seconds"])
         p = subprocess.run([sys.executable, str(Path(__file__).resolve()), str(folder), "--stages", *stages],
                            capture_output=True, text=True, timeout=timeout)
         if p.returncode != 0:
@@ -109,7 +119,10 @@ def measure(folder: Path, stages: list[str], repeat: int = 3, timeout: float = 1
             "total_s": round(sum(s["seconds"] for s in ok), 4),
             "totals_all": [round(sum(s["seconds"] for s in r["stages"].values() if s["status"] == "ok"), 4)
                            for r in runs],
-            "peak_rss_mb": max(r["peak_rss_mb"] for r in runs), "repeat": len(runs)}
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in runs), "repeat": len(runs),
+            **({"read_fresh": {"status": "ok", "seconds": round(min(reads), 4), "seconds_all": reads},
+                "paired_ratios": [round(sum(s["seconds"] for s in r["stages"].values() if s["status"] == "ok") / x, 2)
+                                  for r, x in zip(runs, reads)]} if with_read else {})}
 
 
 _READ = """

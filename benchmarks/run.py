@@ -427,9 +427,11 @@ def run_size(order_lines: int, seed: int, data_root: Path, stages: list[str], lo
 
         # best of 5 or more processes, as for the read: a whole process is short and the
         # first allocations of a fresh one vary most (seen: 1.5-2.8 s totals at 1M lines)
-        rp = report_process.measure(folder, tabular, repeat=max(repeat, 5))
+        # the read in fresh interpreters interleaved with the report processes (same drift)
+        rp = report_process.measure(folder, tabular, repeat=max(repeat, 5), with_read=True)
         out["report_process"] = rp
-        out["read_fresh"] = report_process.fresh_read(folder, repeat=max(repeat, 5))
+        if "read_fresh" in rp:
+            out["read_fresh"] = rp.pop("read_fresh")
         if rp["status"] == "ok":
             log(f"  {order_lines:>9,} {'report process':<20} ok       {rp['total_s']:>8.2f}s "
                 f"{rp['peak_rss_mb']:>8.0f} MB  (load, prepare and {len(tabular) - 1} stages in one process)")
@@ -460,6 +462,10 @@ def summarize(out: dict) -> dict:
     fr = (out.get("read_fresh") or {})
     if fr.get("status") == "ok" and fr["seconds"] > 0:   # both in fresh interpreters (report_process.py)
         ratios["tabular_over_fresh_read"] = round(out["tabular_s"] / fr["seconds"], 2)
+    pr = sorted(rp.get("paired_ratios") or [])
+    if pr:   # median of (process total / the fresh read just before it): robust to drift
+        ratios["tabular_over_fresh_read_paired_median"] = pr[len(pr) // 2] if len(pr) % 2 \
+            else round((pr[len(pr) // 2 - 1] + pr[len(pr) // 2]) / 2, 2)
     if st.get("normalize_20k", {}).get("status") == "ok" and st.get("hazm_loop_20k", {}).get("status") == "ok":
         # speed-up of insight's normalizer over a hazm Normalizer loop on the same texts (target >= 10)
         ratios["normalize_over_hazm"] = round(st["hazm_loop_20k"]["seconds"] / st["normalize_20k"]["seconds"], 2)

@@ -49,6 +49,10 @@ def test_harness_runs_tiny(tmp_path):
     fr = res["read_fresh"]
     assert fr["status"] == "ok" and fr["seconds"] == min(fr["seconds_all"]) and len(fr["seconds_all"]) == 5
     assert res["ratios"]["tabular_over_fresh_read"] == round(res["tabular_s"] / fr["seconds"], 2)
+    # interleaved with the report processes: one ratio per (read, process) pair, and their median
+    pairs = rp["paired_ratios"]
+    assert len(pairs) == 5 and all(p > 0 for p in pairs)
+    assert res["ratios"]["tabular_over_fresh_read_paired_median"] == sorted(pairs)[2]
     # the README's tables are printed from the result file
     t = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "tables.py"), str(files[0])],
                        capture_output=True, text=True, timeout=60)
