@@ -165,15 +165,25 @@ _FRAMES: OrderedDict = OrderedDict()
 _FRAMES_MAX = 12
 
 
+def frame_fp(frame: pd.DataFrame, cols):
+    """Fingerprint of ``frame``'s columns ``cols`` (those present; :func:`_content_fp`
+    each), its column names and length: changes when one of those columns is replaced or
+    edited in place.  None when a column cannot be checked cheaply (then nothing that
+    depends on it should be kept).  Compare two with :func:`_same_fp`."""
+    cols = [c for c in dict.fromkeys(cols) if c in frame.columns]
+    fps = [_content_fp(frame[c]) for c in cols]
+    if any(fp is None for fp in fps):
+        return None
+    return (tuple(frame.columns), len(frame), tuple(cols), fps)
+
+
 def _per_frame(frame: pd.DataFrame, what, cols, build):
     """``build()`` computed once per frame while the columns ``cols`` (those present) are
     unchanged, for results that depend only on those columns.  Several analyses of one
     report collapse the same 1M order lines; this does it once."""
-    cols = [c for c in dict.fromkeys(cols) if c in frame.columns]
-    fps = [_content_fp(frame[c]) for c in cols]
-    if any(fp is None for fp in fps):
+    fp = frame_fp(frame, cols)
+    if fp is None:
         return build()
-    fp = (tuple(frame.columns), len(frame), tuple(cols), fps)
     key = (id(frame), what)
     hit = _FRAMES.get(key)
     if hit is not None and hit[0]() is frame and _same_fp(hit[1], fp):

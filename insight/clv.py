@@ -244,11 +244,7 @@ def _summary_fp(orders: pd.DataFrame):
     """Changes when a column the summary reads is replaced or edited in place (as the
     order table's: ``insight._events._content_fp``); None when one cannot be checked
     cheaply (then the summary is not kept)."""
-    cols = [c for c in _SUMMARY_COLS if c in orders.columns]
-    fps = [_ev._content_fp(orders[c]) for c in cols]
-    if any(fp is None for fp in fps):
-        return None
-    return (tuple(orders.columns), len(orders), tuple(cols), fps)
+    return _ev.frame_fp(orders, _SUMMARY_COLS)
 
 
 def summary_from_orders(orders: pd.DataFrame, calibration_end=None, freq: str = "W",

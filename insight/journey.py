@@ -181,11 +181,7 @@ def _ot_fingerprint(orders: pd.DataFrame):
     array identity is enough; numpy columns get two wrapping sums of their integer view,
     which any single edited value changes).  None when a column cannot be checked
     cheaply (then the table is not kept)."""
-    cols = [c for c in _OT_COLS if c in orders.columns]
-    fps = [_ev._content_fp(orders[c]) for c in cols]
-    if any(fp is None for fp in fps):
-        return None
-    return (tuple(orders.columns), len(orders), tuple(cols), fps)
+    return _ev.frame_fp(orders, _OT_COLS)
 
 
 def order_table(orders: pd.DataFrame, customers=None) -> OrderTable:
